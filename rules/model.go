@@ -1,0 +1,110 @@
+// Package rules loads Rulefiles (HCL) into a typed model and evaluates a
+// rule's attributes for one job. It reports every user error as an
+// hcl.Diagnostic with a source range. It knows nothing of graphs.
+package rules
+
+import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/flowmake/flowmake/wildcard"
+)
+
+// Flags are the markers temp(), protected(), directory(), touch() and
+// ancient() put on a path. They travel with the path through expressions.
+type Flags uint8
+
+const (
+	Temp Flags = 1 << iota
+	Protected
+	Directory
+	Touch
+	Ancient
+)
+
+// Path is one file of a job or rule: a cleaned path (or pattern, in
+// Rule.Outputs), the key it has in a named input/output object ("" when the
+// attribute was a string or list), and its flags.
+type Path struct {
+	Name  string
+	Path  string
+	Flags Flags
+}
+
+// Workflow is a loaded Rulefile with its includes.
+type Workflow struct {
+	Files       []string          // the Rulefile, then included files, as given
+	Config      cty.Value         // merged config object (defaults, --configfile, --config)
+	RuleOrder   []string          // earlier wins
+	Constraints map[string]string // global wildcard constraints
+	Rules       []*Rule           // in declaration order; Rules[0] is the default target
+	ByName      map[string]*Rule
+}
+
+// Rule is one rule or checkpoint block. Outputs are evaluated at load time
+// (they may use config and functions, never wildcards); every other
+// attribute is kept as an expression and evaluated per job by Eval.
+type Rule struct {
+	Name       string
+	Checkpoint bool
+	DeclRange  hcl.Range           // the block header, for diagnostics
+	Outputs    []Path              // Path holds the cleaned pattern text
+	Patterns   []*wildcard.Pattern // compiled Outputs, same order, with constraints applied
+	// Constraints are this rule's wildcard constraints merged over the
+	// workflow's global ones.
+	Constraints map[string]string
+	HasShell    bool // shell attribute present
+	HasScript   bool // script attribute present
+
+	// unexported: attribute expressions, their ranges, back pointer to workflow
+	wf    *Workflow
+	attrs map[string]*hcl.Attribute
+}
+
+// CheckpointRef names one checkpoint job: the checkpoint rule and the
+// wildcard values its outputs were requested with.
+type CheckpointRef struct {
+	Rule      string
+	Wildcards map[string]string
+}
+
+// Env is what evaluation may consult beyond the Rulefile.
+type Env struct {
+	// Dir is the working directory that glob_wildcards and relative script
+	// paths resolve against. "" means the process's working directory.
+	Dir string
+	// Cores clamps threads (a job never gets more threads than cores); 0 means no clamp.
+	Cores int
+	// CheckpointDone reports whether the given checkpoint job has finished
+	// (in this run, or up to date from an earlier one), so checkpoint_output
+	// may return its outputs. nil means no checkpoint is done.
+	CheckpointDone func(ref CheckpointRef) bool
+}
+
+// Job is a rule evaluated for one binding of its wildcards.
+type Job struct {
+	Rule      *Rule
+	Wildcards map[string]string
+	Inputs    []Path // in declaration order; a named input keeps its key in Path.Name
+	Outputs   []Path
+	Log       []Path
+	Benchmark string
+	Params    cty.Value // object (cty.EmptyObjectVal when absent)
+	Threads   int       // >= 1, clamped to Env.Cores when set
+	Resources map[string]int64
+	// ResourceText holds resources whose value is not a whole number
+	// (e.g. a SLURM partition name).
+	ResourceText map[string]string
+	Priority     int
+	Retries      int
+	Message      string // rendered, "" when absent
+	Shell        string // rendered command with the contract's quoting, "" when absent
+	Script       string // cleaned script path, "" when absent
+	// Checkpoints are the checkpoint jobs this job's inputs called
+	// checkpoint_output on. Their outputs are inputs of this job.
+	Checkpoints []CheckpointRef
+	// Pending is true when some checkpoint in Checkpoints is not done yet:
+	// Inputs then hold only what could be known; the job must be evaluated
+	// again after the checkpoint ran.
+	Pending bool
+}
