@@ -7,6 +7,8 @@ package dag
 import (
 	"io/fs"
 
+	"github.com/hashicorp/hcl/v2"
+
 	"github.com/flowmake/flowmake/rules"
 )
 
@@ -29,7 +31,8 @@ const (
 	CodeChanged                  // shell/script text changed since the output was made
 	ParamsChanged                // params changed since the output was made
 	InputListChanged             // the input list changed since the output was made
-	PendingCheckpoint            // waits for a checkpoint; resolved after it ran
+	PendingCheckpoint            // Path: the checkpoint job waited for; resolved after it ran
+	NoOutputs                    // a job with neither inputs nor outputs: always runs
 )
 
 // Reason is why a job is stale; the zero Reason means up to date.
@@ -49,10 +52,22 @@ type Job struct {
 	Dependents []*Job
 	Target     bool // requested on the command line (directly, or as a rule target)
 	Stale      bool // will run
-	Reason     Reason
+	// Reason says why the job is stale. A job that --until holds back has
+	// Stale false but keeps the Reason it would run for.
+	Reason Reason
 	// PathLen is the number of jobs on the longest path from this job to a
 	// target, counting itself: the scheduler runs long chains first.
 	PathLen int
+
+	// Builder scratch, kept on the job so resolution allocates nothing
+	// per job beyond the job itself.
+	visit   uint8  // white, gray (on the resolution stack), black
+	markBy  *Job   // the last job that listed this one as a dep: dedups Deps
+	via     string // the file this job was first needed for; "" for a rule target
+	missing string // first missing output; "" when all exist
+	oldest  int64  // mtime of the oldest output (UnixNano)
+	effOut  int64  // newest input time: the time a missing output stands for
+	inUntil bool   // --until: may run
 }
 
 // Graph is the resolved DAG for the requested targets.
@@ -61,6 +76,11 @@ type Graph struct {
 	Targets  []*Job          // the jobs the targets resolved to
 	Sources  []string        // input files no rule makes (existing files), sorted
 	Producer map[string]*Job // output path -> job that makes it
+	// Warnings are the non-error diagnostics of rule evaluation, for the
+	// CLI to print.
+	Warnings hcl.Diagnostics
+
+	resolver resolver // nil when no checkpoint is involved
 }
 
 // Checker lets the metadata store refine staleness. Build calls it for every
@@ -82,4 +102,14 @@ type Options struct {
 	ForceRules []string // -R: jobs of these rules and everything downstream
 	Until      []string // --until: run only jobs of these rules and their upstream
 	Checker    Checker  // nil: timestamps only
+}
+
+// resolver re-resolves the jobs that wait on a checkpoint once it has run.
+// The builder that made the graph implements it.
+type resolver interface {
+	// checkpointDone evaluates again the jobs whose inputs called
+	// checkpoint_output for j, fixes their Deps and staleness, appends
+	// the new jobs their inputs need to Graph.Jobs (with IDs), and returns
+	// every job that was added or changed.
+	checkpointDone(j *Job) ([]*Job, error)
 }

@@ -1,6 +1,27 @@
 // Package exec runs a plan of jobs: one scheduler loop that starts ready jobs
 // while slots and resources allow and reaps results, in front of a small
 // Executor interface with local, SLURM and fake implementations.
+//
+// Run is Ninja's loop on the caller's goroutine: it alone touches the
+// plan, the queue and the counters; each started job runs in a goroutine
+// of its own that calls Executor.Run (with retries), settles the job's
+// outputs and sends the result back. Ready jobs wait in a heap ordered by
+// priority, then critical path (dag.Job.PathLen), then ID, so dispatch
+// costs O(log n) per job. When the best job does not fit the free cores
+// or --resources, a bounded number of smaller ones may go first
+// (backfilling), then the run drains until it fits, so nothing starves.
+//
+// Outputs are the scheduler's business, not the executor's, so every
+// executor gets the same rules: after a failure (exit status, signal,
+// missing output, interrupt) the job's declared outputs, and nothing
+// else, are deleted; after success every output must exist (within
+// Options.LatencyWait), touch() outputs are touched, protected() ones
+// made read-only, and temp() files deleted once their last consumer in
+// the plan succeeded.
+//
+// Cancelling the context stops new starts; running jobs get SIGTERM on
+// their process group, then SIGKILL after Options.Grace or as soon as
+// Options.Kill is closed (a second Ctrl-C).
 package exec
 
 import (
@@ -19,6 +40,16 @@ type Spec struct {
 	Outputs []string // declared outputs, created parent directories first
 	Threads int
 	Env     []string // extra environment, KEY=VALUE
+
+	// Resources are the job's whole-number resources (mem_mb, ...), and
+	// ResourceText the others (a SLURM partition), for executors that
+	// pass them on to a batch system.
+	Resources    map[string]int64
+	ResourceText map[string]string
+	// Kill is closed when a cancelled job must die at once: until then an
+	// executor may give the job a grace period (SIGTERM before SIGKILL).
+	// Run sets it; nil leaves the grace period to the executor.
+	Kill <-chan struct{}
 }
 
 // Result is how a job ended.
@@ -28,6 +59,7 @@ type Result struct {
 	Err      error // could not start, missing output, ...
 	Start    time.Time
 	End      time.Time
+	Attempts int // runs made, retries included; set by the scheduler
 }
 
 // OK reports whether the job succeeded.

@@ -1,5 +1,11 @@
 package rules
 
+import (
+	"io"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
 // Options are the command line's say over loading.
 type Options struct {
 	// ConfigOverrides are --config key=value pairs; values are parsed as
@@ -9,4 +15,82 @@ type Options struct {
 	// ConfigFiles are --configfile paths (JSON or YAML), deep-merged over the
 	// Rulefile's config block in order, before ConfigOverrides.
 	ConfigFiles []string
+	// Dir is the directory glob_wildcards resolves against while loading
+	// (in config and output); "" means the process's working directory.
+	// Per-job evaluation uses Env.Dir instead.
+	Dir string
+}
+
+// Load reads the Rulefile at path and its includes, applies opts and
+// validates every rule. Include paths are relative to the including file's
+// directory; a file included twice is read once. Rules are ordered by file
+// (the Rulefile, then its includes depth-first) and then by declaration.
+//
+// Load always returns a non-nil Workflow: on errors it is incomplete and
+// good only for Sources, so the diagnostics can be rendered with their
+// source snippets (see WriteDiagnostics).
+func Load(path string, opts Options) (*Workflow, hcl.Diagnostics) {
+	l := newLoader(true, opts)
+	l.readFile(path, nil, nil)
+	l.build()
+	l.sortDiags()
+	return l.wf, l.diags
+}
+
+// Parse is the pure entry point: one file's source, no options, nothing
+// read from disk except by glob_wildcards (relative to the working
+// directory). An include attribute is ignored with a warning diagnostic
+// ("Include not available in Parse"). Like Load, it always returns a
+// non-nil Workflow.
+func Parse(src []byte, filename string) (*Workflow, hcl.Diagnostics) {
+	l := newLoader(false, Options{})
+	l.parseFile(src, filename, nil)
+	l.build()
+	l.sortDiags()
+	return l.wf, l.diags
+}
+
+// Sources returns the parsed files by file name, as the diagnostic writer
+// needs them for source snippets. It is safe on a Workflow returned with
+// errors, and on nil.
+func (w *Workflow) Sources() map[string]*hcl.File {
+	if w == nil {
+		return nil
+	}
+	return w.sources
+}
+
+// WriteDiagnostics renders diags without colour, wrapped at width columns
+// (80 when width <= 0), with source snippets from w's files. It serves the
+// diagnostics of Load, Parse and Eval alike; w may be nil.
+func (w *Workflow) WriteDiagnostics(out io.Writer, diags hcl.Diagnostics, width int) error {
+	return WriteDiagnostics(out, diags, w.Sources(), width)
+}
+
+// WriteDiagnostics renders diags without colour, wrapped at width columns
+// (80 when width <= 0), with source snippets from files (nil: no snippets).
+func WriteDiagnostics(out io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File, width int) error {
+	if width <= 0 {
+		width = 80
+	}
+	return hcl.NewDiagnosticTextWriter(out, files, uint(width), false).WriteDiagnostics(diags)
+}
+
+// Workflow returns the workflow the rule belongs to, e.g. to render Eval's
+// diagnostics with w.WriteDiagnostics.
+func (r *Rule) Workflow() *Workflow { return r.wf }
+
+// Wildcards returns the names of the rule's wildcards (those of its
+// outputs), in order of first appearance.
+func (r *Rule) Wildcards() []string { return append([]string(nil), r.names...) }
+
+// AttrRange returns the range of the named attribute's expression (e.g.
+// "input", "shell"), for diagnostics that concern it; ok is false when the
+// rule does not set it.
+func (r *Rule) AttrRange(name string) (rng hcl.Range, ok bool) {
+	attr := r.attrs[name]
+	if attr == nil {
+		return hcl.Range{}, false
+	}
+	return attr.Expr.Range(), true
 }

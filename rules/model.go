@@ -1,6 +1,29 @@
 // Package rules loads Rulefiles (HCL) into a typed model and evaluates a
 // rule's attributes for one job. It reports every user error as an
 // hcl.Diagnostic with a source range. It knows nothing of graphs.
+//
+// Loading follows Terraform: each block is decoded against an explicit
+// schema, so unknown blocks and attributes are errors (with "Did you
+// mean"), and every rule is validated whether used or not: variables and
+// functions are checked against what is in scope, {name} in input, log and
+// benchmark literals against the outputs' wildcards, and attributes that do
+// not depend on the job are evaluated once to check their types. output is
+// evaluated at load time (config and functions only) and compiled into
+// wildcard patterns; every other attribute stays an expression.
+//
+// Rule.Eval evaluates the rest per job, in the order input, log,
+// benchmark, threads, resources, params, priority, retries, message,
+// shell, script; each sees wildcards, output, config, rule and the
+// variables of the attributes before it. Values that come from file names
+// carry a cty mark, which survives indexing and function calls; the shell
+// renderer walks the template itself and quotes exactly those values, so
+// a file named $(rm -rf ~) stays a name while params are inserted as
+// written. temp(), protected() and friends are marks too, collected into
+// Path.Flags.
+//
+// Diagnostics of Load, Parse and Eval render with Workflow.WriteDiagnostics
+// (no colour, source snippets); Load and Parse return a non-nil Workflow
+// even on errors for that purpose.
 package rules
 
 import (
@@ -39,6 +62,8 @@ type Workflow struct {
 	Constraints map[string]string // global wildcard constraints
 	Rules       []*Rule           // in declaration order; Rules[0] is the default target
 	ByName      map[string]*Rule
+
+	sources map[string]*hcl.File // parsed files by name, for diagnostics
 }
 
 // Rule is one rule or checkpoint block. Outputs are evaluated at load time
@@ -59,6 +84,13 @@ type Rule struct {
 	// unexported: attribute expressions, their ranges, back pointer to workflow
 	wf    *Workflow
 	attrs map[string]*hcl.Attribute
+
+	// The shape of output, to rebuild the output variable per job.
+	outNamed  bool
+	outOrder  []string
+	outScalar map[string]bool
+	outRanges []hcl.Range // per Outputs entry, for diagnostics
+	names     []string    // wildcard names of the outputs, first use first
 }
 
 // CheckpointRef names one checkpoint job: the checkpoint rule and the

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+// Every user error exits 1 with a message that says where and what, and no
+// Go stack trace.
+func TestUserErrors(t *testing.T) {
+	tests := []struct {
+		name     string
+		rulefile string
+		files    map[string]string
+		args     []string
+		want     []string // substrings of stderr
+	}{
+		{
+			name:     "syntax error",
+			rulefile: "rule \"a\" {\n  output = \"x\"\n  shell = \"echo\n}\n",
+			want:     []string{"Rulefile:3:"},
+		},
+		{
+			name:     "unknown block",
+			rulefile: "rules \"a\" {\n}\n",
+			want:     []string{"Rulefile:1:", "rules", "rule"},
+		},
+		{
+			name:     "unknown attribute with suggestion",
+			rulefile: "rule \"a\" {\n  output = \"x\"\n  shel = \"echo > x\"\n}\n",
+			want:     []string{"Rulefile:3:", "shel", `Did you mean "shell"?`},
+		},
+		{
+			name:     "wrong type",
+			rulefile: "rule \"a\" {\n  output  = \"x\"\n  threads = \"many\"\n  shell   = \"touch x\"\n}\n",
+			want:     []string{"Rulefile:3:", "threads"},
+		},
+		{
+			name:     "undefined variable",
+			rulefile: "rule \"a\" {\n  output = \"x\"\n  shell  = \"echo ${inputs} > x\"\n}\n",
+			want:     []string{"Rulefile:3:", "inputs"},
+		},
+		{
+			name:     "undefined function",
+			rulefile: "rule \"a\" {\n  output = \"x\"\n  input  = explode(\"y\")\n  shell  = \"touch x\"\n}\n",
+			want:     []string{"Rulefile:3:", "explode"},
+		},
+		{
+			name:     "input wildcard not in outputs",
+			rulefile: "rule \"a\" {\n  input  = \"in/{sample}.txt\"\n  output = \"out/{name}.txt\"\n  shell  = \"cp ${input} ${output}\"\n}\n",
+			want:     []string{"Rulefile:2:", "sample"},
+		},
+		{
+			name:     "bad constraint regex",
+			rulefile: "rule \"a\" {\n  output = \"out/{name,[a-z}.txt\"\n  shell  = \"touch ${output}\"\n}\n",
+			want:     []string{"Rulefile:2:", "name"},
+		},
+		{
+			name:     "unused rule still validated",
+			rulefile: "rule \"all\" {\n  input = \"x\"\n}\nrule \"x\" {\n  output = \"x\"\n  shell = \"touch x\"\n}\nrule \"unused\" {\n  output = \"y/{s}\"\n  log    = \"logs/{t}.log\"\n  shell  = \"true\"\n}\n",
+			want:     []string{"Rulefile:10:", "t"},
+		},
+		{
+			name:     "ambiguous rules",
+			rulefile: "rule \"all\" {\n  input = \"out/a.txt\"\n}\nrule \"one\" {\n  output = \"out/{x}.txt\"\n  shell = \"touch ${output}\"\n}\nrule \"two\" {\n  output = \"out/{y}.txt\"\n  shell = \"touch ${output}\"\n}\n",
+			want:     []string{"out/a.txt", "one", "two", "ruleorder"},
+		},
+		{
+			name:     "missing input names the chain",
+			rulefile: "rule \"all\" {\n  input = \"results/C.bam\"\n}\nrule \"align\" {\n  input  = \"data/{sample}.fq\"\n  output = \"results/{sample}.bam\"\n  shell  = \"cp ${input} ${output}\"\n}\n",
+			files:    map[string]string{"data/c.fq": "x"},
+			want:     []string{"data/C.fq", "results/C.bam", "align", "sample=C", "did you mean data/c.fq"},
+		},
+		{
+			name:     "cycle",
+			rulefile: "rule \"all\" {\n  input = \"a.txt\"\n}\nrule \"ab\" {\n  input  = \"b.txt\"\n  output = \"a.txt\"\n  shell  = \"cp b.txt a.txt\"\n}\nrule \"ba\" {\n  input  = \"a.txt\"\n  output = \"b.txt\"\n  shell  = \"cp a.txt b.txt\"\n}\n",
+			want:     []string{"cycle", "ab", "ba"},
+		},
+		{
+			name:     "target nothing can make",
+			rulefile: "rule \"a\" {\n  output = \"x\"\n  shell  = \"touch x\"\n}\n",
+			args:     []string{"-n", "nothing/here.txt"},
+			want:     []string{"nothing/here.txt"},
+		},
+		{
+			name:     "evaluation error names rule and wildcards",
+			rulefile: "config {\n  units = { a = \"data/a.fq\" }\n}\nrule \"all\" {\n  input = [\"out/b.txt\"]\n}\nrule \"map\" {\n  input  = [config.units[wildcards.sample]]\n  output = \"out/{sample}.txt\"\n  shell  = \"cp ${input} ${output}\"\n}\n",
+			want:     []string{"Rulefile:8:", "map", "sample=b"},
+		},
+		{
+			name:     "missing Rulefile",
+			rulefile: "",
+			want:     []string{"Rulefile"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			files := map[string]string{}
+			for k, v := range tt.files {
+				files[k] = v
+			}
+			if tt.rulefile != "" {
+				files["Rulefile"] = tt.rulefile
+			}
+			dir := workspace(t, files)
+			args := tt.args
+			if args == nil {
+				args = []string{"-n"}
+			}
+			r := flowmake(t, dir, args...)
+			if r.code != 1 {
+				t.Errorf("exit %d, want 1\nstderr:\n%s", r.code, r.stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
+				}
+			}
+			if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic:") {
+				t.Errorf("stack trace in output:\n%s", r.stderr)
+			}
+		})
+	}
+}

@@ -1,0 +1,155 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/flowmake/flowmake/dag"
+	"github.com/flowmake/flowmake/exec"
+	"github.com/flowmake/flowmake/meta"
+)
+
+// execute runs the stale jobs of g and keeps the metadata store in step:
+// an output is marked incomplete, durably, before its job starts, and the
+// mark is cleared only when the job succeeded and its outputs were found.
+func execute(o *options, g *dag.Graph, store *meta.Store, checker *meta.Checker) error {
+	plan := dag.NewPlan(g)
+	if !plan.More() {
+		fmt.Fprintln(o.stderr, "Nothing to be done.")
+		return nil
+	}
+	caps, err := o.resourceCaps()
+	if err != nil {
+		return err
+	}
+	if n, first := countIncomplete(g); n > 0 {
+		fmt.Fprintf(o.stderr, "Rerunning %d %s left incomplete by an interrupted run (e.g. %s).\n", n, plural(n, "job", "jobs"), first)
+	}
+	var storeErr error
+	hooks := exec.Hooks{
+		BeforeStart: func(j *dag.Job, spec exec.Spec) error {
+			if err := store.MarkIncomplete(outputPaths(j), j.Key); err != nil {
+				return fmt.Errorf("record start of %s: %w", j, err)
+			}
+			return nil
+		},
+		AfterFinish: func(j *dag.Job, spec exec.Spec, r exec.Result) {
+			var err error
+			if r.OK() {
+				err = store.Finish(outputPaths(j), checker.Record(j, r.Start, r.End, r.ExitCode, version))
+			} else {
+				err = store.Fail(outputPaths(j))
+			}
+			if err != nil && storeErr == nil {
+				storeErr = fmt.Errorf("record end of %s: %w", j, err)
+			}
+		},
+	}
+	printer := exec.NewPrinter(o.stderr)
+	printer.PrintCommands = o.printShell
+	printer.Quiet = o.quiet
+	sum, err := exec.Run(o.interrupt, plan, exec.Local{}, exec.Options{
+		Cores:       o.cores,
+		Resources:   caps,
+		KeepGoing:   o.keepGoing,
+		Dir:         o.directory,
+		Status:      printer,
+		Hooks:       hooks,
+		LatencyWait: seconds(o.latencyWait),
+		Grace:       seconds(o.grace),
+		Kill:        o.kill,
+	})
+	switch {
+	case sum.Interrupted:
+		return errInterrupted
+	case storeErr != nil:
+		return storeErr
+	case sum.Failed > 0:
+		return errReported // the printer has shown each failure
+	}
+	return err
+}
+
+func outputPaths(j *dag.Job) []string {
+	out := make([]string, len(j.Spec.Outputs))
+	for i, p := range j.Spec.Outputs {
+		out[i] = p.Path
+	}
+	return out
+}
+
+func countIncomplete(g *dag.Graph) (int, string) {
+	n, first := 0, ""
+	for _, j := range g.Jobs {
+		if j.Stale && j.Reason.Kind == dag.Incomplete {
+			if n == 0 {
+				first = j.Reason.Path
+			}
+			n++
+		}
+	}
+	return n, first
+}
+
+// touchOutputs marks the stale jobs' outputs up to date without running
+// them (--touch): in dependency order, each a little newer than the last,
+// so the next run finds every job up to date.
+func touchOutputs(o *options, g *dag.Graph, store *meta.Store) error {
+	now := time.Now()
+	touched := 0
+	for _, j := range g.Jobs {
+		if !j.Stale {
+			continue
+		}
+		for _, p := range j.Spec.Outputs {
+			path := p.Path
+			if !filepath.IsAbs(path) {
+				path = filepath.Join(o.directory, path)
+			}
+			if _, err := os.Stat(path); err != nil {
+				return fmt.Errorf("--touch %s: output %s does not exist; run the job instead", j, p.Path)
+			}
+			now = now.Add(time.Millisecond)
+			if err := os.Chtimes(path, now, now); err != nil {
+				return fmt.Errorf("--touch %s: %w", j, err)
+			}
+		}
+		rec := meta.NewRecord(j, o.directory, now, now, 0, version)
+		if err := store.Finish(outputPaths(j), rec); err != nil {
+			return fmt.Errorf("--touch %s: %w", j, err)
+		}
+		touched++
+	}
+	if touched == 0 {
+		fmt.Fprintln(o.stderr, "Nothing to be done.")
+		return nil
+	}
+	fmt.Fprintf(o.stderr, "Touched the outputs of %d %s.\n", touched, plural(touched, "job", "jobs"))
+	return nil
+}
+
+// cleanupMetadata forgets the metadata of the given outputs.
+func cleanupMetadata(o *options, metaDir string) error {
+	lock, err := meta.Lock(metaDir)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
+	store, err := meta.Open(metaDir, meta.OpenOptions{})
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	paths := make([]string, len(o.cleanupMeta))
+	for i, p := range o.cleanupMeta {
+		paths[i] = filepath.Clean(p)
+	}
+	n, err := store.Forget(paths)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.stderr, "Forgot the metadata of %d %s.\n", n, plural(n, "output", "outputs"))
+	return nil
+}

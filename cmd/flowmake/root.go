@@ -1,0 +1,253 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// options are the command line, decoded. Field names follow the flags.
+type options struct {
+	targets []string
+
+	cores       int
+	dryRun      bool
+	printShell  bool
+	quiet       bool
+	forceAll    bool
+	forceRules  []string
+	keepGoing   bool
+	until       []string
+	touch       bool
+	dagDOT      bool
+	ruleGraph   bool
+	fileGraph   bool
+	list        bool
+	summary     bool
+	jsonOut     bool
+	listChanges string
+	cleanupMeta []string
+
+	config      []string
+	configFiles []string
+	directory   string
+	rulefile    string
+	resources   []string
+	latencyWait float64
+	grace       float64
+
+	rerunIncomplete bool
+	rerunTriggers   string
+	executor        string
+
+	stdout, stderr io.Writer
+	// interrupt is closed on the first SIGINT/SIGTERM, kill on the second.
+	interrupt context.Context
+	kill      <-chan struct{}
+}
+
+// Main runs flowmake with args and returns the exit code. It is main
+// without os.Exit, so tests can call it with buffers.
+func Main(args []string, stdout, stderr io.Writer) int {
+	ctx, kill, stop := notifySignals()
+	defer stop()
+	opts := &options{stdout: stdout, stderr: stderr, interrupt: ctx, kill: kill}
+	cmd := newRootCmd(opts)
+	cmd.SetArgs(args)
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	err := cmd.Execute()
+	if err != nil && !isRunError(err) {
+		// cobra's own errors (unknown flag, bad value) are usage errors.
+		err = usageError{err}
+	}
+	return exitCode(unwrapRunError(err), stderr)
+}
+
+// runError wraps errors from our run function, so Main can tell them from
+// cobra's flag-parsing errors.
+type runError struct{ err error }
+
+func (e runError) Error() string { return e.err.Error() }
+
+func isRunError(err error) bool {
+	var re runError
+	return errors.As(err, &re)
+}
+
+func unwrapRunError(err error) error {
+	var re runError
+	if errors.As(err, &re) {
+		return re.err
+	}
+	return err
+}
+
+// notifySignals returns a context cancelled by the first SIGINT or SIGTERM
+// and a channel closed by the second, for "a second Ctrl-C kills at once".
+func notifySignals() (context.Context, <-chan struct{}, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	kill := make(chan struct{})
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		n := 0
+		for {
+			select {
+			case <-sigs:
+				n++
+				if n == 1 {
+					cancel()
+				} else if n == 2 {
+					close(kill)
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return ctx, kill, func() {
+		signal.Stop(sigs)
+		close(done)
+		cancel()
+	}
+}
+
+func newRootCmd(o *options) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "flowmake [TARGET...]",
+		Short: "Run file-based workflows described in a Rulefile",
+		Long: `flowmake builds TARGETs (file paths or rule names; by default the first rule
+of the Rulefile) by running the jobs whose outputs are missing or out of date,
+in dependency order, on -j parallel workers.
+
+Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.targets = args
+			if err := o.validate(); err != nil {
+				return runError{err}
+			}
+			if err := run(o); err != nil {
+				return runError{err}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.SortFlags = false
+	f.IntVarP(&o.cores, "cores", "j", 0, "run at most N jobs (thread slots) at once; default: number of CPUs")
+	f.BoolVarP(&o.dryRun, "dry-run", "n", false, "show what would run, and why, without running anything")
+	f.BoolVarP(&o.printShell, "printshellcmds", "p", false, "print the shell command of each job")
+	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only failures and the final summary")
+	f.BoolVarP(&o.forceAll, "forceall", "F", false, "run every job the targets need, up to date or not")
+	f.StringSliceVarP(&o.forceRules, "forcerun", "R", nil, "run the jobs of these rules and everything downstream (comma-separated or repeated)")
+	f.BoolVarP(&o.keepGoing, "keep-going", "k", false, "after a failure, go on with jobs that do not depend on it")
+	f.StringSliceVar(&o.until, "until", nil, "run only the jobs of these rules and the jobs they need")
+	f.BoolVar(&o.touch, "touch", false, "mark stale outputs up to date (touch them) instead of running jobs")
+	f.BoolVar(&o.dagDOT, "dag", false, "print the job graph as DOT (stale jobs solid, up-to-date dashed)")
+	f.BoolVar(&o.ruleGraph, "rulegraph", false, "print the graph of rules as DOT")
+	f.BoolVar(&o.fileGraph, "filegraph", false, "print the job graph with each job's files as DOT")
+	f.BoolVar(&o.list, "list", false, "list the rules with their outputs")
+	f.BoolVar(&o.summary, "summary", false, "one row per output of the targets' graph: path, modified, rule, state")
+	f.BoolVar(&o.jsonOut, "json", false, "with --summary: print JSON")
+	f.StringVar(&o.listChanges, "list-changes", "", "list outputs whose jobs changed since they were made: code, params or input")
+	f.StringSliceVar(&o.cleanupMeta, "cleanup-metadata", nil, "forget the recorded metadata of these outputs and exit")
+	f.StringArrayVar(&o.config, "config", nil, "override a config value: KEY=VALUE (repeatable; VALUE is an HCL/JSON literal or a plain string)")
+	f.StringArrayVar(&o.configFiles, "configfile", nil, "merge a JSON or YAML config file over the config block (repeatable)")
+	f.StringVarP(&o.directory, "directory", "C", "", "working directory of the workflow (default: current directory)")
+	f.StringVarP(&o.rulefile, "rulefile", "s", "", "the Rulefile (default: Rulefile in the working directory)")
+	f.StringArrayVar(&o.resources, "resources", nil, "cap a resource over all running jobs: NAME=N (repeatable)")
+	f.Float64Var(&o.latencyWait, "latency-wait", 5, "seconds to wait for a job's outputs to appear (slow shared filesystems)")
+	f.Float64Var(&o.grace, "grace", 5, "seconds interrupted jobs get between SIGTERM and SIGKILL")
+	f.BoolVar(&o.rerunIncomplete, "rerun-incomplete", false, "rerun jobs left incomplete by an interrupted run (always done; accepted for Snakemake habits)")
+	f.StringVar(&o.rerunTriggers, "rerun-triggers", "mtime,params,input,code", "what makes a job with existing outputs stale: mtime,params,input,code[,content]")
+	f.StringVar(&o.executor, "executor", "local", "where jobs run: local or slurm")
+	return cmd
+}
+
+func (o *options) validate() error {
+	if o.cores < 0 {
+		return usagef("-j/--cores must be at least 1, got %d", o.cores)
+	}
+	if o.cores == 0 {
+		o.cores = runtime.NumCPU()
+	}
+	if o.latencyWait < 0 || o.grace < 0 {
+		return usagef("--latency-wait and --grace take seconds >= 0")
+	}
+	modes := 0
+	for _, on := range []bool{o.dagDOT, o.ruleGraph, o.fileGraph, o.list, o.summary, o.listChanges != "", len(o.cleanupMeta) > 0} {
+		if on {
+			modes++
+		}
+	}
+	if modes > 1 {
+		return usagef("--dag, --rulegraph, --filegraph, --list, --summary, --list-changes and --cleanup-metadata exclude each other")
+	}
+	if o.jsonOut && !o.summary {
+		return usagef("--json goes with --summary")
+	}
+	switch o.listChanges {
+	case "", "code", "params", "input":
+	default:
+		return usagef("--list-changes takes code, params or input, not %q", o.listChanges)
+	}
+	switch o.executor {
+	case "local":
+	case "slurm":
+		return usagef("--executor slurm is not available in this version; use --executor local")
+	default:
+		return usagef("--executor takes local or slurm, not %q", o.executor)
+	}
+	if o.directory == "" {
+		o.directory = "."
+	}
+	dir, err := filepath.Abs(o.directory)
+	if err != nil {
+		return usagef("-C %s: %v", o.directory, err)
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return usagef("-C %s: not a directory", o.directory)
+	}
+	o.directory = dir
+	if o.rulefile == "" {
+		o.rulefile = filepath.Join(dir, "Rulefile")
+	}
+	return nil
+}
+
+// resourceCaps parses --resources NAME=N.
+func (o *options) resourceCaps() (map[string]int64, error) {
+	caps := map[string]int64{}
+	for _, kv := range o.resources {
+		name, val, ok := strings.Cut(kv, "=")
+		n, err := strconv.ParseInt(strings.TrimSpace(val), 10, 64)
+		if !ok || name == "" || err != nil || n < 0 {
+			return nil, usagef("--resources %q: want NAME=N with a whole number N >= 0", kv)
+		}
+		caps[strings.TrimSpace(name)] = n
+	}
+	return caps, nil
+}
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+var _ = fmt.Sprint

@@ -1,0 +1,98 @@
+package dag
+
+import (
+	"fmt"
+	"runtime"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+// benchFlow chains three rules over n samples: 3n jobs and "all".
+func benchFlow(n int) string {
+	var samples strings.Builder
+	for i := range n {
+		fmt.Fprintf(&samples, "%q, ", fmt.Sprintf("s%d", i))
+	}
+	return fmt.Sprintf(`
+config { samples = [%s] }
+rule "all" {
+  input = expand("c/{s}.txt", { s = config.samples })
+}
+rule "a" {
+  output = ["a/{s}.txt"]
+  shell  = "echo ${wildcards.s} > ${output}"
+}
+rule "b" {
+  input  = ["a/{s}.txt"]
+  output = ["b/{s}.txt"]
+  shell  = "cp ${input} ${output}"
+}
+rule "c" {
+  input  = ["b/{s}.txt"]
+  output = ["c/{s}.txt"]
+  shell  = "cp ${input} ${output}"
+}
+`, samples.String())
+}
+
+const benchSamples = 33334 // 100,002 jobs and all
+
+// BenchmarkBuild100k: nothing exists, every job runs.
+func BenchmarkBuild100k(b *testing.B) {
+	wf := parse(b, benchFlow(benchSamples))
+	fsys := fstest.MapFS{}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		g, err := Build(wf, Options{Stat: fsys})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(g.Jobs) != 3*benchSamples+1 || !g.Jobs[len(g.Jobs)-1].Stale {
+			b.Fatalf("%d jobs", len(g.Jobs))
+		}
+	}
+	reportHeap(b)
+}
+
+// BenchmarkBuild100kUpToDate: every output exists and is newer than its
+// inputs; nothing runs.
+func BenchmarkBuild100kUpToDate(b *testing.B) {
+	wf := parse(b, benchFlow(benchSamples))
+	fsys := fstest.MapFS{}
+	for i := 0; i < benchSamples; i++ {
+		for k, dir := range []string{"a", "b", "c"} {
+			fsys[fmt.Sprintf("%s/s%d.txt", dir, i)] = &fstest.MapFile{ModTime: t0.Add(time.Duration(1+k) * time.Minute)}
+		}
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		g, err := Build(wf, Options{Stat: fsys})
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, j := range g.Jobs {
+			if j.Stale {
+				b.Fatalf("%s stale: %s", j, j.Reason)
+			}
+		}
+	}
+	reportHeap(b)
+}
+
+// reportHeap adds the live heap after a Build (graph retained) as a metric.
+func reportHeap(b *testing.B) {
+	b.StopTimer()
+	wf := parse(b, benchFlow(benchSamples))
+	runtime.GC()
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	g, _ := Build(wf, Options{Stat: fstest.MapFS{}})
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	runtime.KeepAlive(g)
+	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "live-MB")
+}

@@ -1,0 +1,147 @@
+package dag
+
+import (
+	"slices"
+)
+
+// reresolve evaluates p again (its checkpoints may be done now), replaces
+// its Deps with the producers of its new inputs and resolves any new jobs,
+// which walk appends to Graph.Jobs.
+func (b *builder) reresolve(p *Job) error {
+	spec, diags := p.Spec.Rule.Eval(p.Spec.Wildcards, b.env)
+	if diags.HasErrors() || spec == nil {
+		b.stack = append(b.stack[:0], frame{job: p})
+		return &EvalError{Job: p.Key, Rule: p.Spec.Rule, Wildcards: p.Spec.Wildcards, Diags: diags, Chain: b.chain()[1:]}
+	}
+	b.warn(diags)
+	for _, d := range p.Deps {
+		d.Dependents = slices.DeleteFunc(d.Dependents, func(x *Job) bool { return x == p })
+		d.markBy = nil
+	}
+	p.Deps = nil
+	p.Spec = spec
+	for _, o := range spec.Outputs {
+		if _, ok := b.g.Producer[o.Path]; !ok {
+			b.g.Producer[o.Path] = p
+		}
+	}
+	p.visit = white
+	return b.walk(p)
+}
+
+// checkpointDone implements resolver: checkpoint job c finished in this
+// run. The jobs waiting for it are evaluated again; jobs they now need are
+// appended to Graph.Jobs and decided. It returns, in an order in which
+// every job comes after its deps among them: older jobs that became stale
+// (an up-to-date producer of a missing file a new job needs), the new
+// jobs, then the re-evaluated ones.
+func (b *builder) checkpointDone(c *Job) ([]*Job, error) {
+	b.done[c.Key] = true
+	for _, o := range c.Spec.Outputs {
+		delete(b.times, o.Path) // made just now
+	}
+	var pend []*Job
+	for _, d := range c.Dependents {
+		if d.Spec.Pending {
+			pend = append(pend, d)
+		}
+	}
+	slices.SortFunc(pend, func(x, y *Job) int { return x.ID - y.ID })
+	start := len(b.g.Jobs)
+	for _, p := range pend {
+		if err := b.reresolve(p); err != nil {
+			return nil, err
+		}
+	}
+	added := b.g.Jobs[start:]
+
+	b.work = b.work[:0]
+	b.recording, b.marked = true, b.marked[:0]
+	defer func() { b.recording = false }()
+	for _, n := range added {
+		r := b.measure(n)
+		if r.Kind == UpToDate {
+			// An older dep that is stale has run or will run.
+			for _, d := range n.Deps {
+				if d.ID < start && d.Stale {
+					r = Reason{Kind: UpstreamChanged, Path: b.madeBy(n, d)}
+					break
+				}
+			}
+		}
+		b.seed(n, r)
+	}
+	for _, p := range pend {
+		r := b.measure(p)
+		if r.Kind == UpToDate {
+			r = Reason{Kind: UpstreamChanged, Path: b.madeBy(p, c)}
+		}
+		// p was stale (it waited); it stays stale, now for a real reason.
+		p.Stale, p.Reason = true, r
+		b.work = append(b.work, p)
+	}
+	b.propagate()
+	b.firstUpstream(b.marked)
+
+	var older []*Job
+	for _, j := range b.marked {
+		if j.ID < start && !slices.Contains(pend, j) {
+			older = append(older, j)
+		}
+	}
+	slices.SortFunc(older, func(x, y *Job) int { return x.ID - y.ID })
+	older = slices.Compact(older)
+
+	if len(b.until) > 0 {
+		for i := len(added) - 1; i >= 0; i-- {
+			b.untilOne(added[i])
+		}
+		for i := len(older) - 1; i >= 0; i-- {
+			b.untilOne(older[i])
+		}
+	}
+	b.growPathLens(added)
+	b.fillSources()
+
+	changed := make([]*Job, 0, len(older)+len(added)+len(pend))
+	changed = append(changed, older...)
+	changed = append(changed, added...)
+	changed = append(changed, pend...)
+	return changed, nil
+}
+
+// untilOne decides --until for one job whose dependents are decided.
+func (b *builder) untilOne(j *Job) {
+	j.inUntil = b.until[j.Spec.Rule.Name]
+	for _, d := range j.Dependents {
+		j.inUntil = j.inUntil || d.inUntil
+	}
+	if !j.inUntil {
+		j.Stale = false
+	}
+}
+
+// growPathLens sets PathLen for jobs appended after a checkpoint, then
+// lengthens the PathLen of older jobs upstream of them where the new
+// paths are longer.
+func (b *builder) growPathLens(added []*Job) {
+	for i := len(added) - 1; i >= 0; i-- {
+		j := added[i]
+		m := 0
+		for _, d := range j.Dependents {
+			m = max(m, d.PathLen)
+		}
+		j.PathLen = m + 1
+	}
+	work := append([]*Job(nil), added...)
+	for len(work) > 0 {
+		j := work[len(work)-1]
+		work = work[:len(work)-1]
+		for _, d := range j.Deps {
+			if d.PathLen < j.PathLen+1 {
+				d.PathLen = j.PathLen + 1
+				work = append(work, d)
+			}
+		}
+	}
+}

@@ -1,0 +1,236 @@
+package dag
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/agext/levenshtein"
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/flowmake/flowmake/rules"
+)
+
+// Link is one step of the chain of jobs that needed something: Job needed
+// it, and Job itself was needed for File (one of its outputs), or was
+// requested by name when File is "".
+type Link struct {
+	Job  *Job
+	File string
+}
+
+// String renders a link as "results/A.bam (rule align, sample=A)", or
+// "rule all" for a job requested by rule name.
+func (l Link) String() string {
+	name, wc := "?", ""
+	if l.Job != nil && l.Job.Spec != nil && l.Job.Spec.Rule != nil {
+		name = l.Job.Spec.Rule.Name
+		if len(l.Job.Spec.Wildcards) > 0 {
+			wc = wildcardList(l.Job.Spec.Wildcards)
+		}
+	}
+	if l.File == "" {
+		if wc != "" {
+			return "rule " + name + " (" + wc + ")"
+		}
+		return "rule " + name
+	}
+	if wc != "" {
+		return l.File + " (rule " + name + ", " + wc + ")"
+	}
+	return l.File + " (rule " + name + ")"
+}
+
+// chainString joins links the way graph errors show them, needing job
+// first: "results/C.bam (rule align, sample=C) <- rule all".
+func chainString(chain []Link) string {
+	parts := make([]string, len(chain))
+	for i, l := range chain {
+		parts[i] = l.String()
+	}
+	return strings.Join(parts, " <- ")
+}
+
+func neededBy(chain []Link) string {
+	if len(chain) == 0 {
+		return ""
+	}
+	return ", needed by " + chainString(chain)
+}
+
+// MissingInputError: an input that no rule makes and that does not exist.
+type MissingInputError struct {
+	File       string
+	Chain      []Link // the job that needs File first, the target last
+	DidYouMean string // an existing or producible file with a close name, or ""
+}
+
+func (e *MissingInputError) Error() string {
+	s := "no rule makes " + e.File + neededBy(e.Chain)
+	if e.DidYouMean != "" {
+		s += "; did you mean " + e.DidYouMean + "?"
+	}
+	return s
+}
+
+// NoTargetError: a requested target that nothing can make.
+type NoTargetError struct {
+	Target string
+	// Wildcards is set when Target names a rule whose outputs have
+	// wildcards, so there is no single job to run.
+	Wildcards  []string
+	DidYouMean string // a rule or file with a close name, or ""
+}
+
+func (e *NoTargetError) Error() string {
+	if len(e.Wildcards) > 0 {
+		return fmt.Sprintf("rule %s has wildcards {%s}; name a file it makes instead",
+			e.Target, strings.Join(e.Wildcards, "}, {"))
+	}
+	s := "no rule makes target " + e.Target + " and it does not exist"
+	if e.DidYouMean != "" {
+		s += "; did you mean " + e.DidYouMean + "?"
+	}
+	return s
+}
+
+// Candidate is one rule that could make a file, with the binding its
+// output pattern gave.
+type Candidate struct {
+	Rule      *rules.Rule
+	Wildcards map[string]string
+	pos       int // declaration position of Rule
+}
+
+func (c Candidate) String() string {
+	s := "rule " + c.Rule.Name
+	if len(c.Wildcards) > 0 {
+		s += " (" + wildcardList(c.Wildcards) + ")"
+	}
+	return s + " at " + c.Rule.DeclRange.String()
+}
+
+// AmbiguityError: several rules make a file and ruleorder does not decide.
+type AmbiguityError struct {
+	File       string
+	Candidates []Candidate // in declaration order
+	Chain      []Link
+}
+
+func (e *AmbiguityError) Error() string {
+	parts := make([]string, len(e.Candidates))
+	for i, c := range e.Candidates {
+		parts[i] = c.String()
+	}
+	return fmt.Sprintf("%s can be made by %s; order them with ruleorder%s",
+		e.File, strings.Join(parts, " and by "), neededBy(e.Chain))
+}
+
+// Diagnostics points at each candidate rule, for the CLI's source snippets.
+func (e *AmbiguityError) Diagnostics() hcl.Diagnostics {
+	var ds hcl.Diagnostics
+	for i, c := range e.Candidates {
+		var others []string
+		for k, o := range e.Candidates {
+			if k != i {
+				others = append(others, o.String())
+			}
+		}
+		r := c.Rule.DeclRange
+		ds = append(ds, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Ambiguous rules for " + e.File,
+			Detail: fmt.Sprintf("Rule %s makes %s, and so does %s. Add both to ruleorder; the earlier wins.",
+				c.Rule.Name, e.File, strings.Join(others, " and ")),
+			Subject: &r,
+		})
+	}
+	return ds
+}
+
+// CycleError: jobs that need each other. Path starts and ends with the
+// same job, each job needing the next; it starts at the job with the
+// smallest name, so the message does not depend on the order of targets.
+type CycleError struct {
+	Path []*Job
+}
+
+func (e *CycleError) Error() string {
+	parts := make([]string, len(e.Path))
+	for i, j := range e.Path {
+		parts[i] = j.String()
+	}
+	return "dependency cycle: " + strings.Join(parts, " -> ")
+}
+
+// EvalError: evaluating a rule for one job failed. Diags carry the
+// expression ranges for the CLI to render.
+type EvalError struct {
+	Job       string // the job's name (Job.String)
+	Rule      *rules.Rule
+	Wildcards map[string]string
+	Diags     hcl.Diagnostics
+	Chain     []Link // the jobs that needed this one, nearest first
+}
+
+func (e *EvalError) Error() string {
+	return "evaluate rule " + e.Job + neededBy(e.Chain) + ": " + e.Diags.Error()
+}
+
+func (e *EvalError) Unwrap() error { return e.Diags }
+
+// suggestFile finds a file close to p in p's directory, among the files
+// on disk (when Stat can list directories), the outputs of resolved jobs
+// and the literal outputs of rules. Files the graph already reads as
+// sources are left out: data/A.fq is another sample's input, not a typo
+// for a missing data/B.fq. It runs only on the error path.
+func (b *builder) suggestFile(p string) string {
+	dir := path.Dir(p)
+	var names []string
+	if rd, ok := b.opts.Stat.(interface {
+		ReadDir(string) ([]fs.DirEntry, error)
+	}); ok {
+		if ents, err := rd.ReadDir(dir); err == nil {
+			for _, e := range ents {
+				q := path.Join(dir, e.Name())
+				if _, used := b.sources[q]; !used {
+					names = append(names, q)
+				}
+			}
+		}
+	}
+	for q := range b.g.Producer {
+		if path.Dir(q) == dir {
+			names = append(names, q)
+		}
+	}
+	for q := range b.idx.exact {
+		if path.Dir(q) == dir {
+			names = append(names, q)
+		}
+	}
+	return closest(p, names)
+}
+
+// closest returns the candidate nearest to given within a typo's distance
+// (the limit hclsyntax and rules use), a difference in case only first,
+// ties broken by name.
+func closest(given string, candidates []string) string {
+	sort.Strings(candidates)
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		if c == given {
+			continue
+		}
+		d := levenshtein.Distance(given, c, nil)
+		if strings.EqualFold(given, c) {
+			d = 0
+		}
+		if d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}

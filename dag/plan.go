@@ -1,0 +1,156 @@
+package dag
+
+// Plan hands out the stale jobs of a graph in dependency order, the way
+// Ninja's Plan does: Ready gives the jobs that can start now, Done reports
+// one finished job and returns the jobs it unblocked, More says whether any
+// job may still run. Plan is not safe for concurrent use; the scheduler
+// owns it from one goroutine.
+type Plan struct {
+	g       *Graph
+	state   []jobState // by Job.ID
+	waiting []int      // by Job.ID: stale deps not yet done
+	ready   []*Job
+	left    int // stale jobs not yet done, failed or skipped
+	total   int
+}
+
+type jobState uint8
+
+const (
+	notInPlan jobState = iota // up to date
+	waitingDeps
+	readyToRun
+	finished
+	failed
+	skipped // a dependency failed
+)
+
+// NewPlan makes a plan of every stale job in g.
+func NewPlan(g *Graph) *Plan {
+	p := &Plan{g: g}
+	p.grow()
+	for _, j := range g.Jobs {
+		if j.Stale {
+			p.admit(j)
+		}
+	}
+	return p
+}
+
+// grow sizes the per-job slices after the graph gained jobs.
+func (p *Plan) grow() {
+	for len(p.state) < len(p.g.Jobs) {
+		p.state = append(p.state, notInPlan)
+		p.waiting = append(p.waiting, 0)
+	}
+}
+
+// admit puts a stale job into the plan, ready or waiting. A job already
+// waiting has its count of unfinished deps taken again (a checkpoint
+// changed its deps); a job past waiting is left alone.
+func (p *Plan) admit(j *Job) {
+	switch p.state[j.ID] {
+	case notInPlan:
+		p.left++
+		p.total++
+	case waitingDeps:
+	default:
+		return
+	}
+	n := 0
+	for _, d := range j.Deps {
+		if s := p.state[d.ID]; s == waitingDeps || s == readyToRun {
+			n++
+		}
+	}
+	p.waiting[j.ID] = n
+	if n == 0 {
+		p.state[j.ID] = readyToRun
+		p.ready = append(p.ready, j)
+	} else {
+		p.state[j.ID] = waitingDeps
+	}
+}
+
+// Ready returns the jobs that became ready since the last call of Ready or
+// Done: at first, every stale job without stale dependencies.
+func (p *Plan) Ready() []*Job {
+	r := p.ready
+	p.ready = nil
+	return r
+}
+
+// Done records that j finished, successfully or not, and returns the jobs
+// that are ready now because of it. A failed job's dependents, direct and
+// indirect, leave the plan; Skipped counts them. When a checkpoint job
+// succeeds, the jobs waiting on it are resolved again, which may add jobs
+// to the graph; an error from that resolution is returned.
+func (p *Plan) Done(j *Job, ok bool) ([]*Job, error) {
+	p.left--
+	if !ok {
+		p.state[j.ID] = failed
+		p.skipDependents(j)
+		return p.Ready(), nil
+	}
+	p.state[j.ID] = finished
+	var recounted map[*Job]bool
+	if j.Spec != nil && j.Spec.Rule != nil && j.Spec.Rule.Checkpoint && p.g.resolver != nil {
+		changed, err := p.g.resolver.checkpointDone(j)
+		if err != nil {
+			return p.Ready(), err
+		}
+		p.grow()
+		recounted = make(map[*Job]bool, len(changed))
+		for _, c := range changed {
+			if c.Stale {
+				p.admit(c)
+				recounted[c] = true
+			}
+		}
+	}
+	for _, d := range j.Dependents {
+		// admit counted j (finished) out of the jobs it re-admitted already.
+		if p.state[d.ID] != waitingDeps || recounted[d] {
+			continue
+		}
+		p.waiting[d.ID]--
+		if p.waiting[d.ID] == 0 {
+			p.state[d.ID] = readyToRun
+			p.ready = append(p.ready, d)
+		}
+	}
+	return p.Ready(), nil
+}
+
+func (p *Plan) skipDependents(j *Job) {
+	stack := append([]*Job(nil), j.Dependents...)
+	for len(stack) > 0 {
+		d := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if s := p.state[d.ID]; s != waitingDeps && s != readyToRun {
+			continue
+		}
+		p.state[d.ID] = skipped
+		p.left--
+		stack = append(stack, d.Dependents...)
+	}
+}
+
+// More reports whether some job in the plan has not finished, failed or
+// been skipped.
+func (p *Plan) More() bool { return p.left > 0 }
+
+// Total is the number of jobs the plan has held, including jobs added
+// after checkpoints.
+func (p *Plan) Total() int { return p.total }
+
+// Skipped returns the jobs that left the plan because a dependency failed.
+func (p *Plan) Skipped() []*Job {
+	var out []*Job
+	for _, j := range p.g.Jobs {
+		if p.state[j.ID] == skipped {
+			out = append(out, j)
+		}
+	}
+	return out
+}

@@ -1,0 +1,310 @@
+package exec
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	osexec "os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// Local runs jobs as processes on this machine: a command under
+// `bash -euo pipefail -c`, a script by its extension. Each job is its own
+// process group, so stopping a job stops everything it started; when the
+// job's main process ends, whatever it left running in its group is
+// killed, so no process outlives its job.
+type Local struct {
+	// Stdout and Stderr receive a job's output when it has no log;
+	// nil means os.Stdout and os.Stderr. Writers that are not files may
+	// be shared by concurrent jobs: writes to them are serialized.
+	Stdout, Stderr io.Writer
+	// Grace is the time between SIGTERM and SIGKILL for a cancelled job
+	// whose Spec.Kill is nil; 0 means DefaultGrace.
+	Grace time.Duration
+}
+
+// pollGroup is how often a stopping job's process group is checked for
+// members left.
+const pollGroup = 20 * time.Millisecond
+
+// pipeDrain bounds the wait for output still in a pipe after a job's
+// group is dead; a process that escaped the group (setsid) may hold the
+// pipe open forever.
+const pipeDrain = time.Second
+
+// Run runs spec to completion, or until ctx is cancelled: then the job's
+// process group gets SIGTERM, and SIGKILL once spec.Kill is closed (or
+// after Grace when it is nil) if anything in it is still alive.
+func (l Local) Run(ctx context.Context, spec Spec) Result {
+	r := Result{ExitCode: -1, Start: time.Now()}
+	if err := ctx.Err(); err != nil {
+		r.Err = fmt.Errorf("interrupted: %w", err)
+	} else if err := l.run(ctx, spec, &r); err != nil {
+		r.Err = err
+	}
+	r.End = time.Now()
+	return r
+}
+
+// run fills r from the finished process; the error is a failure to start.
+func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
+	dirsFor := append([]string{spec.Log}, spec.Outputs...)
+	for _, p := range dirsFor {
+		if p == "" {
+			continue
+		}
+		if err := os.MkdirAll(filepath.Dir(resolve(spec.Dir, p)), 0o777); err != nil {
+			return err
+		}
+	}
+	args, err := commandLine(spec)
+	if err != nil {
+		return err
+	}
+	cmd := osexec.Command(args[0], args[1:]...)
+	cmd.Dir = spec.Dir
+	cmd.Env = append(os.Environ(), spec.Env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if spec.Script != "" {
+		// Scripts read the job from a file, not the command line: params
+		// and config may be large and hold anything.
+		jobFile, err := writeJobFile(spec.JobJSON)
+		if err != nil {
+			return err
+		}
+		defer os.Remove(jobFile)
+		cmd.Env = append(cmd.Env, "FLOWMAKE_JOB="+jobFile)
+	}
+
+	var out outputs
+	defer out.close()
+	if spec.Log != "" {
+		f, err := os.Create(resolve(spec.Dir, spec.Log))
+		if err != nil {
+			return err
+		}
+		out.files = append(out.files, f)
+		cmd.Stdout, cmd.Stderr = f, f
+	} else {
+		stdout, stderr := l.Stdout, l.Stderr
+		if stdout == nil {
+			stdout = os.Stdout
+		}
+		if stderr == nil {
+			stderr = os.Stderr
+		}
+		if cmd.Stdout, err = out.attach(stdout); err != nil {
+			return err
+		}
+		if same(stdout, stderr) {
+			cmd.Stderr = cmd.Stdout // one pipe keeps their order
+		} else if cmd.Stderr, err = out.attach(stderr); err != nil {
+			return err
+		}
+	}
+
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("start: %w", err)
+	}
+	out.started() // the child has its copies of the pipes' write ends
+	interrupted := l.wait(ctx, cmd, spec.Kill)
+	out.drain()
+
+	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
+	switch {
+	case ws.Signaled():
+		r.Signal = int(ws.Signal())
+	default:
+		r.ExitCode = ws.ExitStatus()
+	}
+	if interrupted {
+		// Even an exit 0 after SIGTERM may have left outputs half-written.
+		r.Err = fmt.Errorf("interrupted: %w", ctx.Err())
+	}
+	return nil
+}
+
+// wait waits for the job. On cancellation it sends SIGTERM to the group,
+// then waits until the group is empty, or kill is closed (or the grace
+// period ends) and sends SIGKILL. Either way nothing of the group is
+// left when it returns. It reports whether the job was interrupted.
+//
+// A group id is signalled only while it was seen alive moments before:
+// pids are handed out cyclically, so a group id freed milliseconds ago
+// is not someone else's yet.
+func (l Local) wait(ctx context.Context, cmd *osexec.Cmd, kill <-chan struct{}) bool {
+	pgid := cmd.Process.Pid
+	waited := make(chan struct{})
+	go func() {
+		cmd.Wait() // the exit status is read from cmd.ProcessState
+		close(waited)
+	}()
+	select {
+	case <-waited:
+		syscall.Kill(-pgid, syscall.SIGKILL) // stragglers of a finished job
+		return false
+	case <-ctx.Done():
+	}
+	syscall.Kill(-pgid, syscall.SIGTERM)
+	var deadline <-chan time.Time
+	if kill == nil {
+		grace := l.Grace
+		if grace <= 0 {
+			grace = DefaultGrace
+		}
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		deadline = t.C
+	}
+	tick := time.NewTicker(pollGroup)
+	defer tick.Stop()
+	exited := false
+	for stop := false; !stop; {
+		select {
+		case <-waited:
+			exited, waited = true, nil // a nil channel is never selected again
+		case <-tick.C:
+			if exited && syscall.Kill(-pgid, 0) == syscall.ESRCH {
+				return true // the whole group ended within the grace period
+			}
+		case <-kill:
+			stop = true
+		case <-deadline:
+			stop = true
+		}
+	}
+	syscall.Kill(-pgid, syscall.SIGKILL)
+	if !exited {
+		<-waited
+	}
+	return true
+}
+
+// commandLine is what runs: the shell command, or the script by its
+// extension (.py python3, .sh bash, .R Rscript; anything else is
+// executed itself and needs its #! line and execute bit).
+func commandLine(spec Spec) ([]string, error) {
+	if spec.Script == "" {
+		if spec.Command == "" {
+			return nil, errors.New("no shell command or script")
+		}
+		return []string{"bash", "-euo", "pipefail", "-c", spec.Command}, nil
+	}
+	switch strings.ToLower(filepath.Ext(spec.Script)) {
+	case ".py":
+		return []string{"python3", spec.Script}, nil
+	case ".sh", ".bash":
+		return []string{"bash", spec.Script}, nil
+	case ".r":
+		return []string{"Rscript", spec.Script}, nil
+	}
+	// Run by path, never looked up in PATH.
+	p, err := filepath.Abs(resolve(spec.Dir, spec.Script))
+	if err != nil {
+		return nil, err
+	}
+	return []string{p}, nil
+}
+
+func writeJobFile(doc []byte) (string, error) {
+	f, err := os.CreateTemp("", "flowmake-job-*.json")
+	if err != nil {
+		return "", fmt.Errorf("write job file: %w", err)
+	}
+	_, err = f.Write(doc)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("write job file: %w", err)
+	}
+	return f.Name(), nil
+}
+
+// outputs are the files and pipes of one job's output. Writers that are
+// not files get a pipe and a copier of our own instead of os/exec's, so
+// Wait never blocks on a pipe that a leftover process holds open: we
+// kill the group first and then drain.
+type outputs struct {
+	files   []*os.File // closed at the end: log file
+	writeTo []*os.File // pipe write ends, closed once the child started
+	readers []*os.File
+	wg      sync.WaitGroup
+}
+
+// writeMu serializes writes of all jobs to shared non-file writers.
+var writeMu sync.Mutex
+
+func (o *outputs) attach(w io.Writer) (io.Writer, error) {
+	if f, ok := w.(*os.File); ok {
+		return f, nil
+	}
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	o.writeTo = append(o.writeTo, pw)
+	o.readers = append(o.readers, pr)
+	o.wg.Add(1)
+	go func() {
+		defer o.wg.Done()
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := pr.Read(buf)
+			if n > 0 {
+				writeMu.Lock()
+				w.Write(buf[:n])
+				writeMu.Unlock()
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	return pw, nil
+}
+
+func (o *outputs) started() {
+	for _, f := range o.writeTo {
+		f.Close()
+	}
+	o.writeTo = nil
+}
+
+// drain waits for the copiers to reach the end of their pipes, for at
+// most pipeDrain.
+func (o *outputs) drain() {
+	done := make(chan struct{})
+	go func() { o.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(pipeDrain):
+	}
+}
+
+func (o *outputs) close() {
+	for _, f := range o.writeTo {
+		f.Close()
+	}
+	for _, f := range o.readers {
+		f.Close() // ends a copier stuck on a pipe held by an escaped process
+	}
+	for _, f := range o.files {
+		f.Close()
+	}
+}
+
+// same reports whether two writers are the same one, without panicking
+// on writers of incomparable types.
+func same(a, b io.Writer) bool {
+	ta, tb := reflect.TypeOf(a), reflect.TypeOf(b)
+	return ta == tb && ta != nil && ta.Comparable() && a == b
+}

@@ -1,0 +1,531 @@
+package exec
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/flowmake/flowmake/dag"
+)
+
+// Options steer Run.
+type Options struct {
+	// Cores is the number of job slots (-j); 0 means runtime.NumCPU. A job
+	// with t threads takes min(t, Cores) slots.
+	Cores int
+	// Resources caps named resources (--resources mem_mb=1000): the sum of
+	// rules.Job.Resources[name] over running jobs never exceeds the cap.
+	// A job that asks more than a cap by itself fails before it starts.
+	// Resources without a cap are not limited.
+	Resources map[string]int64
+	// KeepGoing (-k) runs every job that does not depend on a failed one;
+	// without it no job starts after the first failure.
+	KeepGoing bool
+	// Dir is the working directory jobs run in and relative outputs are
+	// resolved against.
+	Dir string
+	// Status hears of starts, ends and the final summary; nil is silent.
+	Status Status
+	// SpecFor turns a job into what the executor runs; nil means
+	// NewSpec(j, Dir). Run sets Spec.Kill itself.
+	SpecFor func(j *dag.Job) Spec
+	Hooks   Hooks
+	// LatencyWait is how long a successful job's missing outputs are
+	// waited for (slow shared filesystems) before it fails.
+	LatencyWait time.Duration
+	// Grace is how long cancelled jobs get between SIGTERM and SIGKILL;
+	// 0 means 5s.
+	Grace time.Duration
+	// Kill, when closed, kills running jobs at once (a second Ctrl-C),
+	// cancelling the run if ctx was not cancelled yet.
+	Kill <-chan struct{}
+}
+
+// Hooks let the metadata store follow jobs. Both are called on the
+// scheduler goroutine, at most once per job: BeforeStart before the first
+// attempt (an error fails the job without running it), AfterFinish with
+// the final result of every job BeforeStart let through, after outputs
+// were checked, touched and protected (or deleted, on failure).
+type Hooks struct {
+	BeforeStart func(j *dag.Job, spec Spec) error
+	AfterFinish func(j *dag.Job, spec Spec, r Result)
+}
+
+// Failure is one failed job.
+type Failure struct {
+	Job    *dag.Job
+	Result Result
+	Spec   Spec
+}
+
+// Summary is what a run did.
+type Summary struct {
+	Total    int // jobs the plan held, checkpoint additions included
+	Done     int // finished successfully
+	Failed   int // failed, len(Failures)
+	Skipped  int // never started: a dependency failed, or the run stopped first
+	Failures []Failure
+	// Interrupted is set when ctx was cancelled (or Kill closed); Stopped
+	// are the jobs that were running then and did not finish: their
+	// outputs were deleted.
+	Interrupted bool
+	Stopped     []*dag.Job
+	Elapsed     time.Duration
+}
+
+// ErrFailed is returned (wrapped) by Run when some job failed.
+var ErrFailed = errors.New("some jobs failed")
+
+// DefaultGrace is the time cancelled jobs get before SIGKILL.
+const DefaultGrace = 5 * time.Second
+
+// When the best ready job does not fit the free slots or resources,
+// smaller jobs may start ahead of it (backfilling), so capacity does not
+// idle. At most backfillScan queued jobs are looked at, in priority
+// order, which keeps dispatch O(log n) per job; and after
+// bypassPerCore*Cores jobs went ahead of the same blocked job nothing else
+// starts until it fits, so a big job is delayed but never starved.
+const (
+	backfillScan  = 64
+	bypassPerCore = 4
+)
+
+// Run executes the plan with ex: one goroutine (the caller's) runs Ninja's
+// loop, starting the best ready jobs while slots and resources allow and
+// otherwise waiting for one result, which it reports to the plan. It
+// returns when nothing more can run. The error is ctx.Err() (or
+// context.Canceled after Kill) when interrupted, an error wrapping
+// ErrFailed when jobs failed, or the plan's error when resolving after a
+// checkpoint failed.
+func Run(ctx context.Context, plan *dag.Plan, ex Executor, opts Options) (Summary, error) {
+	s := newScheduler(ctx, plan, ex, opts)
+	defer s.killNow() // ends the grace timer's goroutine
+	defer s.cancel()
+	return s.run()
+}
+
+type scheduler struct {
+	ctx      context.Context // the caller's
+	jobCtx   context.Context // cancelled on ctx or Kill
+	cancel   context.CancelFunc
+	kill     chan struct{} // closed when running jobs must die now
+	killOnce sync.Once
+	plan     *dag.Plan
+	ex       Executor
+	opts     Options
+
+	queue     jobHeap
+	results   chan finished
+	running   int
+	slots     int // in use
+	used      map[string]int64
+	blocked   *dag.Job // the best queued job, when it did not fit
+	bypassed  int      // jobs started ahead of blocked
+	maxBypass int
+
+	started  int
+	stopping bool // no new starts: a failure without KeepGoing, an error, or cancel
+	err      error
+	sum      Summary
+	okByID   []bool                  // by Job.ID: finished successfully in this run
+	temps    map[*dag.Job]*tempState // producers with temp outputs being consumed
+	stopTime time.Time
+}
+
+type finished struct {
+	job  *dag.Job
+	spec Spec
+	res  Result
+}
+
+func newScheduler(ctx context.Context, plan *dag.Plan, ex Executor, opts Options) *scheduler {
+	if opts.Cores <= 0 {
+		opts.Cores = runtime.NumCPU()
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = DefaultGrace
+	}
+	if opts.SpecFor == nil {
+		dir := opts.Dir
+		opts.SpecFor = func(j *dag.Job) Spec { return NewSpec(j, dir) }
+	}
+	if opts.Status == nil {
+		opts.Status = nopStatus{}
+	}
+	jobCtx, cancel := context.WithCancel(ctx)
+	return &scheduler{
+		ctx:       ctx,
+		jobCtx:    jobCtx,
+		cancel:    cancel,
+		kill:      make(chan struct{}),
+		plan:      plan,
+		ex:        ex,
+		opts:      opts,
+		results:   make(chan finished, opts.Cores),
+		used:      map[string]int64{},
+		maxBypass: bypassPerCore * opts.Cores,
+		temps:     map[*dag.Job]*tempState{},
+	}
+}
+
+func (s *scheduler) run() (Summary, error) {
+	begin := time.Now()
+	cancelled, kill := s.jobCtx.Done(), s.opts.Kill
+	s.admit(s.plan.Ready())
+	for {
+		if !s.stopping {
+			s.dispatch()
+		}
+		if s.running == 0 {
+			if !s.stopping && s.plan.More() && s.queue.Len() == 0 {
+				// The plan holds jobs none of which can ever become ready.
+				s.err = fmt.Errorf("internal error: %d jobs left but none ready", s.plan.Total()-s.sum.Done-s.sum.Failed)
+			}
+			break
+		}
+		select {
+		case f := <-s.results:
+			s.reap(f)
+		case <-cancelled:
+			cancelled = nil // closed channels stay ready: listen once
+			s.interrupt()
+		case <-kill:
+			kill = nil
+			s.interrupt()
+			s.killNow()
+		}
+	}
+	// Another interrupt may have come while the last jobs ended.
+	if s.jobCtx.Err() != nil && !s.sum.Interrupted {
+		s.interrupt()
+	}
+	s.sum.Total = s.plan.Total()
+	s.sum.Failed = len(s.sum.Failures)
+	s.sum.Skipped = s.sum.Total - s.sum.Done - s.sum.Failed - len(s.sum.Stopped)
+	s.sum.Elapsed = time.Since(begin)
+	s.opts.Status.Done(s.sum)
+	switch {
+	case s.sum.Interrupted:
+		if err := s.ctx.Err(); err != nil {
+			return s.sum, err
+		}
+		return s.sum, context.Canceled
+	case s.err != nil:
+		return s.sum, s.err
+	case s.sum.Failed > 0:
+		return s.sum, fmt.Errorf("%d of %d steps failed: %w", s.sum.Failed, s.sum.Total, ErrFailed)
+	}
+	return s.sum, nil
+}
+
+// interrupt stops new starts and starts the grace period after which
+// running jobs are killed. It runs once.
+func (s *scheduler) interrupt() {
+	if s.sum.Interrupted {
+		return
+	}
+	s.sum.Interrupted = true
+	s.stopping = true
+	s.stopTime = time.Now()
+	s.cancel()
+	grace, kill, killed := s.opts.Grace, s.opts.Kill, s.kill
+	go func() {
+		t := time.NewTimer(grace)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-kill:
+		case <-killed: // killNow already closed it
+			return
+		}
+		s.killNow()
+	}()
+}
+
+// killNow closes the kill channel, once; safe from any goroutine.
+func (s *scheduler) killNow() { s.killOnce.Do(func() { close(s.kill) }) }
+
+// admit queues newly ready jobs. A job that asks more of a resource than
+// its cap could never start: it fails here instead of waiting forever.
+func (s *scheduler) admit(jobs []*dag.Job) {
+	for len(jobs) > 0 {
+		j := jobs[0]
+		jobs = jobs[1:]
+		if s.stopping {
+			heap.Push(&s.queue, j)
+			continue
+		}
+		if err := s.tooBig(j); err != nil {
+			spec := s.opts.SpecFor(j)
+			r := Result{ExitCode: -1, Err: err, Start: time.Now(), End: time.Now()}
+			s.fail(j, spec, r)
+			more, _ := s.plan.Done(j, false) // a failure never resolves checkpoints
+			jobs = append(jobs, more...)
+			continue
+		}
+		heap.Push(&s.queue, j)
+	}
+}
+
+func (s *scheduler) tooBig(j *dag.Job) error {
+	if j.Spec == nil {
+		return nil
+	}
+	names := make([]string, 0, len(j.Spec.Resources))
+	for name := range j.Spec.Resources {
+		names = append(names, name)
+	}
+	sort.Strings(names) // the same message every time
+	for _, name := range names {
+		need := j.Spec.Resources[name]
+		if limit, ok := s.opts.Resources[name]; ok && need > limit {
+			return fmt.Errorf("needs %s=%d but --resources caps %s at %d", name, need, name, limit)
+		}
+	}
+	return nil
+}
+
+func (s *scheduler) slotsFor(j *dag.Job) int {
+	t := 1
+	if j.Spec != nil && j.Spec.Threads > 1 {
+		t = j.Spec.Threads
+	}
+	return min(t, s.opts.Cores)
+}
+
+func (s *scheduler) fits(j *dag.Job) bool {
+	if s.slots+s.slotsFor(j) > s.opts.Cores {
+		return false
+	}
+	if j.Spec == nil {
+		return true
+	}
+	for name, limit := range s.opts.Resources {
+		if s.used[name]+j.Spec.Resources[name] > limit {
+			return false
+		}
+	}
+	return true
+}
+
+// dispatch starts queued jobs while they fit. The best job starts when it
+// fits; otherwise up to backfillScan others are tried in priority order
+// (a best-first walk of the heap), until maxBypass jobs went ahead of the
+// best one: then running jobs drain until it fits.
+func (s *scheduler) dispatch() {
+	for s.queue.Len() > 0 && s.slots < s.opts.Cores && !s.stopping {
+		best := s.queue[0]
+		if s.fits(best) {
+			s.start(heap.Pop(&s.queue).(*dag.Job))
+			continue
+		}
+		if best != s.blocked {
+			s.blocked, s.bypassed = best, 0
+		}
+		if s.bypassed >= s.maxBypass {
+			return
+		}
+		i := s.queue.firstFitting(backfillScan, s.fits)
+		if i < 0 {
+			return
+		}
+		s.bypassed++
+		s.start(heap.Remove(&s.queue, i).(*dag.Job))
+	}
+}
+
+func (s *scheduler) start(j *dag.Job) {
+	spec := s.opts.SpecFor(j)
+	spec.Kill = s.kill
+	if h := s.opts.Hooks.BeforeStart; h != nil {
+		if err := h(j, spec); err != nil {
+			now := time.Now()
+			s.fail(j, spec, Result{ExitCode: -1, Err: err, Start: now, End: now})
+			s.afterDone(j, false)
+			return
+		}
+	}
+	s.running++
+	n := s.slotsFor(j)
+	s.slots += n
+	if j.Spec != nil {
+		for name := range s.opts.Resources {
+			s.used[name] += j.Spec.Resources[name]
+		}
+	}
+	s.started++
+	s.opts.Status.Started(j, spec, s.started, s.plan.Total())
+	go s.runJob(j, spec)
+}
+
+// runJob runs one job with its retries and settles its outputs; it is
+// the only code besides Run's loop that touches the job's files.
+func (s *scheduler) runJob(j *dag.Job, spec Spec) {
+	tries := 1
+	if j.Spec != nil && j.Spec.Retries > 0 {
+		tries += j.Spec.Retries
+	}
+	var r Result
+	var first time.Time
+	for a := 1; ; a++ {
+		r = s.ex.Run(s.jobCtx, spec)
+		if a == 1 {
+			first = r.Start
+		}
+		if r.OK() {
+			latency := s.opts.LatencyWait
+			if s.jobCtx.Err() != nil {
+				latency = 0 // shutting down: do not linger
+			}
+			if err := settleOutputs(s.jobCtx, j, spec.Dir, latency); err != nil {
+				r.Err = err
+			}
+		}
+		r.Attempts = a
+		if !r.OK() {
+			removeOutputs(j, spec.Dir)
+		}
+		if r.OK() || a >= tries || s.jobCtx.Err() != nil {
+			break
+		}
+	}
+	if !first.IsZero() {
+		r.Start = first
+	}
+	s.results <- finished{job: j, spec: spec, res: r}
+}
+
+// reap handles one ended job on the scheduler goroutine.
+func (s *scheduler) reap(f finished) {
+	j, r := f.job, f.res
+	s.running--
+	s.slots -= s.slotsFor(j)
+	if j.Spec != nil {
+		for name := range s.opts.Resources {
+			s.used[name] -= j.Spec.Resources[name]
+		}
+	}
+	if h := s.opts.Hooks.AfterFinish; h != nil {
+		h(j, f.spec, r)
+	}
+	switch {
+	case r.OK():
+		s.sum.Done++
+		s.opts.Status.Finished(j, f.spec, r)
+		s.afterDone(j, true)
+	case s.jobCtx.Err() != nil:
+		// Ended by the interrupt (or failed while it began): not the
+		// job's fault, and its outputs are gone already.
+		s.sum.Stopped = append(s.sum.Stopped, j)
+		s.opts.Status.Finished(j, f.spec, r)
+	default:
+		s.fail(j, f.spec, r)
+		s.afterDone(j, false)
+	}
+}
+
+func (s *scheduler) fail(j *dag.Job, spec Spec, r Result) {
+	s.sum.Failures = append(s.sum.Failures, Failure{Job: j, Result: r, Spec: spec})
+	s.opts.Status.Finished(j, spec, r)
+	if !s.opts.KeepGoing {
+		s.stopping = true
+	}
+}
+
+// afterDone tells the plan and queues what became ready.
+func (s *scheduler) afterDone(j *dag.Job, ok bool) {
+	more, err := s.plan.Done(j, ok)
+	if err != nil && s.err == nil {
+		s.err = fmt.Errorf("after %s: %w", JobName(j), err)
+		s.stopping = true
+	}
+	if ok {
+		s.markOK(j)
+		s.releaseTemps(j)
+	}
+	s.admit(more)
+}
+
+func (s *scheduler) markOK(j *dag.Job) {
+	for len(s.okByID) <= j.ID {
+		s.okByID = append(s.okByID, false)
+	}
+	s.okByID[j.ID] = true
+}
+
+// jobHeap orders ready jobs: higher priority first, then the longer path
+// to a target (critical path), then the lower ID, so runs are repeatable.
+type jobHeap []*dag.Job
+
+func (h jobHeap) Len() int { return len(h) }
+func (h jobHeap) Less(a, b int) bool {
+	x, y := h[a], h[b]
+	px, py := priority(x), priority(y)
+	if px != py {
+		return px > py
+	}
+	if x.PathLen != y.PathLen {
+		return x.PathLen > y.PathLen
+	}
+	return x.ID < y.ID
+}
+func (h jobHeap) Swap(a, b int) { h[a], h[b] = h[b], h[a] }
+func (h *jobHeap) Push(x any)   { *h = append(*h, x.(*dag.Job)) }
+func (h *jobHeap) Pop() any {
+	old := *h
+	j := old[len(old)-1]
+	old[len(old)-1] = nil
+	*h = old[:len(old)-1]
+	return j
+}
+
+func priority(j *dag.Job) int {
+	if j.Spec == nil {
+		return 0
+	}
+	return j.Spec.Priority
+}
+
+// firstFitting returns the heap index of the best job, among the first
+// limit in priority order, for which ok holds; -1 if none. It walks the
+// heap best-first with a small frontier heap of indices, so it looks at
+// jobs in the order Pop would return them without popping anything.
+func (h jobHeap) firstFitting(limit int, ok func(*dag.Job) bool) int {
+	if len(h) == 0 {
+		return -1
+	}
+	f := frontier{h: h, idx: []int{0}}
+	for seen := 0; len(f.idx) > 0 && seen < limit; seen++ {
+		i := heap.Pop(&f).(int)
+		if ok(h[i]) {
+			return i
+		}
+		for _, c := range []int{2*i + 1, 2*i + 2} {
+			if c < len(h) {
+				heap.Push(&f, c)
+			}
+		}
+	}
+	return -1
+}
+
+// frontier is a heap of indices into a jobHeap, ordered like it.
+type frontier struct {
+	h   jobHeap
+	idx []int
+}
+
+func (f *frontier) Len() int           { return len(f.idx) }
+func (f *frontier) Less(a, b int) bool { return f.h.Less(f.idx[a], f.idx[b]) }
+func (f *frontier) Swap(a, b int)      { f.idx[a], f.idx[b] = f.idx[b], f.idx[a] }
+func (f *frontier) Push(x any)         { f.idx = append(f.idx, x.(int)) }
+func (f *frontier) Pop() any {
+	i := f.idx[len(f.idx)-1]
+	f.idx = f.idx[:len(f.idx)-1]
+	return i
+}

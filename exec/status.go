@@ -1,0 +1,229 @@
+package exec
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/flowmake/flowmake/dag"
+)
+
+// Status hears what a run does, on the scheduler goroutine: the plain
+// Printer, a progress bar or the run history implement it.
+type Status interface {
+	// Started: job n of total (total may grow after checkpoints).
+	Started(j *dag.Job, spec Spec, n, total int)
+	// Finished: every started job, and jobs failed before starting.
+	// Failed is !r.OK(); an interrupted job has r.Err wrapping
+	// context.Canceled (or DeadlineExceeded).
+	Finished(j *dag.Job, spec Spec, r Result)
+	// Done: the run is over.
+	Done(s Summary)
+}
+
+type nopStatus struct{}
+
+func (nopStatus) Started(*dag.Job, Spec, int, int) {}
+func (nopStatus) Finished(*dag.Job, Spec, Result)  {}
+func (nopStatus) Done(Summary)                     {}
+
+// Printer is the plain status: a line per started job, a block per
+// failure with the command and the tail of the log, and a count at the
+// end. It is safe for concurrent use.
+type Printer struct {
+	W             io.Writer // usually stderr
+	PrintCommands bool      // -p: the command under each started job
+	Quiet         bool      // only failures and an unsuccessful end
+	TailLines     int       // log lines shown for a failure; 0 means 10
+
+	mu sync.Mutex
+}
+
+// NewPrinter returns a Printer writing to w.
+func NewPrinter(w io.Writer) *Printer { return &Printer{W: w} }
+
+// Started prints "[n/total] rule k=v: message" and with PrintCommands
+// the command.
+func (p *Printer) Started(j *dag.Job, spec Spec, n, total int) {
+	if p.Quiet {
+		return
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "[%d/%d] %s", n, total, shortName(j))
+	if j.Spec != nil && j.Spec.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(j.Spec.Message)
+	}
+	b.WriteByte('\n')
+	if p.PrintCommands {
+		writeCommand(&b, spec)
+	}
+	p.write(b.String())
+}
+
+// Finished prints failures: "FAILED rule align (sample=A), exit 1", the
+// command and the last lines of the log.
+func (p *Printer) Finished(j *dag.Job, spec Spec, r Result) {
+	if r.OK() {
+		return
+	}
+	var b strings.Builder
+	if errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded) {
+		if p.Quiet {
+			return
+		}
+		fmt.Fprintf(&b, "INTERRUPTED rule %s\n", spec.Name)
+		p.write(b.String())
+		return
+	}
+	fmt.Fprintf(&b, "FAILED rule %s, %s", spec.Name, describe(r))
+	if r.Attempts > 1 {
+		fmt.Fprintf(&b, " (after %d attempts)", r.Attempts)
+	}
+	b.WriteByte('\n')
+	writeCommand(&b, spec)
+	if spec.Log != "" {
+		n := p.TailLines
+		if n <= 0 {
+			n = 10
+		}
+		if tail, err := tailLines(resolve(spec.Dir, spec.Log), n); err == nil && len(tail) > 0 {
+			fmt.Fprintf(&b, "    log %s (last lines):\n", spec.Log)
+			for _, l := range strings.Split(strings.TrimRight(string(tail), "\n"), "\n") {
+				b.WriteString("      ")
+				b.WriteString(l)
+				b.WriteByte('\n')
+			}
+		}
+	}
+	p.write(b.String())
+}
+
+// Done prints "12 of 12 steps (100%) done in 4.2s", or what went wrong.
+func (p *Printer) Done(s Summary) {
+	bad := s.Failed > 0 || s.Interrupted
+	if p.Quiet && !bad {
+		return
+	}
+	if s.Total == 0 {
+		p.write("nothing to be done\n")
+		return
+	}
+	line := fmt.Sprintf("%d of %d steps (%d%%) done", s.Done, s.Total, s.Done*100/s.Total)
+	switch {
+	case s.Interrupted:
+		line += fmt.Sprintf("; interrupted, %d stopped", len(s.Stopped))
+		if s.Failed > 0 {
+			line += fmt.Sprintf(", %d failed", s.Failed)
+		}
+	case s.Failed > 0:
+		line += fmt.Sprintf("; %d failed, %d skipped", s.Failed, s.Skipped)
+	default:
+		line += " in " + formatElapsed(s.Elapsed)
+	}
+	p.write(line + "\n")
+}
+
+func (p *Printer) write(s string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	io.WriteString(p.W, s)
+}
+
+// shortName is a job for the progress line: "count sample=a".
+func shortName(j *dag.Job) string {
+	if j.Spec == nil || j.Spec.Rule == nil {
+		return j.Key
+	}
+	if len(j.Spec.Wildcards) == 0 {
+		return j.Spec.Rule.Name
+	}
+	return j.Spec.Rule.Name + " " + wildcardText(j.Spec.Wildcards, " ")
+}
+
+func writeCommand(b *strings.Builder, spec Spec) {
+	cmd := spec.Command
+	if spec.Script != "" {
+		cmd = "script " + spec.Script
+	}
+	if cmd == "" {
+		return
+	}
+	for _, l := range strings.Split(strings.TrimRight(cmd, "\n"), "\n") {
+		b.WriteString("    ")
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+}
+
+// describe says how a job ended: "exit 1", "signal 9 (killed)", or the error.
+func describe(r Result) string {
+	var parts []string
+	switch {
+	case r.Signal != 0:
+		parts = append(parts, fmt.Sprintf("signal %d (%s)", r.Signal, syscall.Signal(r.Signal)))
+	case r.ExitCode > 0:
+		parts = append(parts, fmt.Sprintf("exit %d", r.ExitCode))
+	}
+	if r.Err != nil {
+		parts = append(parts, r.Err.Error())
+	}
+	if len(parts) == 0 {
+		return "failed"
+	}
+	return strings.Join(parts, ": ")
+}
+
+func formatElapsed(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+	return d.Round(time.Second).String()
+}
+
+// tailLines returns the last n lines of a file, reading backwards from
+// the end in blocks so a large log costs only its tail (at most 64 KiB).
+func tailLines(path string, n int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	const block, limit = 4096, 64 << 10
+	end := fi.Size()
+	var buf []byte
+	for end > 0 && len(buf) < limit {
+		start := max(end-block, 0)
+		chunk := make([]byte, end-start)
+		if _, err := f.ReadAt(chunk, start); err != nil && err != io.EOF {
+			return nil, err
+		}
+		buf = append(chunk, buf...)
+		end = start
+		// n lines need n newlines before them, beside a final one.
+		if bytes.Count(bytes.TrimRight(buf, "\n"), []byte{'\n'}) >= n {
+			break
+		}
+	}
+	buf = bytes.TrimRight(buf, "\n")
+	i := len(buf)
+	for k := 0; k < n; k++ {
+		j := bytes.LastIndexByte(buf[:i], '\n')
+		if j < 0 {
+			return buf, nil // fewer lines than asked (or a partial first line at the limit)
+		}
+		i = j
+	}
+	return buf[i+1:], nil
+}

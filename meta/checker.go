@@ -1,0 +1,314 @@
+package meta
+
+import (
+	"os"
+	"sync"
+	"time"
+
+	"github.com/flowmake/flowmake/dag"
+	"github.com/flowmake/flowmake/rules"
+)
+
+// Checker refines the timestamp verdict with what the store knows; it is
+// the dag.Checker the CLI passes to dag.Build. Each Check reads the store
+// in one read transaction. It is safe for concurrent use.
+//
+// The rules, per job (outputs relative to dir):
+//   - An existing output with an incomplete mark: Incomplete, whatever the
+//     triggers and the timestamp verdict (save PendingCheckpoint and
+//     NoOutputs, which dag owns).
+//   - MissingOutput, UpstreamChanged, Forced: unchanged.
+//   - InputNewer: dropped without the mtime trigger. With the content
+//     trigger, dropped when the record has the inputs' hashes, the input
+//     list is the same, and every input newer than an output has the size
+//     and hash recorded when that output was made.
+//   - Then, per output with a record: code trigger and another CodeHash:
+//     CodeChanged; params trigger and another ParamsHash: ParamsChanged;
+//     input trigger and another set of inputs: InputListChanged with the
+//     first added (else removed) input. Path is the output for the first
+//     two.
+//   - Outputs without a record (made by hand, or before the store) keep
+//     the timestamp verdict.
+type Checker struct {
+	s   *Store
+	t   Triggers
+	dir string
+
+	mu      sync.Mutex
+	scripts map[string]string // script path -> CodeHash of its text
+	err     error
+}
+
+// NewChecker returns a checker over s with the triggers t. dir is the
+// working directory that the jobs' paths and script paths are relative to.
+func NewChecker(s *Store, t Triggers, dir string) *Checker {
+	return &Checker{s: s, t: t, dir: dir, scripts: make(map[string]string)}
+}
+
+// Err returns the first store error a Check met. Check cannot return
+// errors (dag.Checker), so it keeps the timestamp verdict for that job and
+// records the error here: the CLI should check Err after dag.Build and
+// stop on a *CorruptError rather than run on half the truth.
+func (c *Checker) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+func (c *Checker) fail(err error) {
+	c.mu.Lock()
+	if c.err == nil {
+		c.err = err
+	}
+	c.mu.Unlock()
+}
+
+// Check implements dag.Checker.
+func (c *Checker) Check(j *dag.Job, byTime dag.Reason) dag.Reason {
+	if j == nil || j.Spec == nil || len(j.Spec.Outputs) == 0 {
+		return byTime
+	}
+	switch byTime.Kind {
+	case dag.PendingCheckpoint, dag.NoOutputs:
+		return byTime
+	}
+	var out dag.Reason
+	err := c.s.View(func(r *Reader) error {
+		var err error
+		out, err = c.check(r, j, byTime)
+		return err
+	})
+	if err != nil {
+		c.fail(err)
+		return byTime
+	}
+	return out
+}
+
+func (c *Checker) check(r *Reader, j *dag.Job, byTime dag.Reason) (dag.Reason, error) {
+	spec := j.Spec
+	for i := range spec.Outputs {
+		p := spec.Outputs[i].Path
+		inc, err := r.Incomplete(p)
+		if err != nil {
+			return byTime, err
+		}
+		// Only an existing file can be cut short; a missing one is
+		// simply missing.
+		if inc && c.exists(p) {
+			return dag.Reason{Kind: dag.Incomplete, Path: p}, nil
+		}
+	}
+	switch byTime.Kind {
+	case dag.UpToDate:
+	case dag.InputNewer:
+		if c.t.Mtime {
+			if !c.t.Content {
+				return byTime, nil
+			}
+			same, err := c.contentSame(r, spec)
+			if err != nil || !same {
+				return byTime, err
+			}
+		}
+	default:
+		return byTime, nil
+	}
+	if !c.t.Code && !c.t.Params && !c.t.Input {
+		return dag.Reason{}, nil
+	}
+
+	var code, params string
+	var inputs []string
+	for i := range spec.Outputs {
+		p := spec.Outputs[i].Path
+		rec, ok, err := r.Get(p)
+		if err != nil {
+			return byTime, err
+		}
+		if !ok {
+			continue
+		}
+		if c.t.Code {
+			if code == "" {
+				code = c.codeHash(spec)
+			}
+			if rec.CodeHash != code {
+				return dag.Reason{Kind: dag.CodeChanged, Path: p}, nil
+			}
+		}
+		if c.t.Params {
+			if params == "" {
+				params = ParamsHash(spec.Params)
+			}
+			if rec.ParamsHash != params {
+				return dag.Reason{Kind: dag.ParamsChanged, Path: p}, nil
+			}
+		}
+		if c.t.Input {
+			if inputs == nil {
+				inputs = inputPaths(spec)
+			}
+			if d, changed := listChange(rec.Inputs, inputs); changed {
+				return dag.Reason{Kind: dag.InputListChanged, Path: d}, nil
+			}
+		}
+	}
+	return dag.Reason{}, nil
+}
+
+func (c *Checker) exists(p string) bool {
+	_, err := os.Stat(resolve(c.dir, p))
+	return err == nil
+}
+
+// contentSame reports whether every input newer than an output has the
+// content recorded when that output was made.
+func (c *Checker) contentSame(r *Reader, spec *rules.Job) (bool, error) {
+	inputs := inputPaths(spec)
+	stats := make(map[string]os.FileInfo, len(inputs))
+	for i := range spec.Outputs {
+		p := spec.Outputs[i].Path
+		rec, ok, err := r.Get(p)
+		if err != nil || !ok || rec.InputHashes == nil {
+			return false, err
+		}
+		if _, changed := listChange(rec.Inputs, inputs); changed {
+			return false, nil
+		}
+		ofi, err := os.Stat(resolve(c.dir, p))
+		if err != nil {
+			return false, nil
+		}
+		for k := range spec.Inputs {
+			in := &spec.Inputs[k]
+			if in.Flags&rules.Ancient != 0 {
+				continue
+			}
+			ifi, seen := stats[in.Path]
+			if !seen {
+				ifi, _ = os.Stat(resolve(c.dir, in.Path))
+				stats[in.Path] = ifi
+			}
+			if ifi == nil {
+				return false, nil // missing (a deleted temp file): cannot vouch
+			}
+			if !ifi.ModTime().After(ofi.ModTime()) {
+				continue
+			}
+			want, ok := rec.InputHashes[key(in.Path)]
+			if !ok || want.Size != ifi.Size() {
+				return false, nil
+			}
+			got, err := c.s.hashAt(r, key(in.Path), resolve(c.dir, in.Path))
+			if err != nil || got.Sum != want.Sum {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
+}
+
+// codeHash is the CodeHash of the job's code: the rendered command, or the
+// script's text, read once per script and checker.
+func (c *Checker) codeHash(spec *rules.Job) string {
+	if spec.Script == "" {
+		return CodeHash(spec.Shell)
+	}
+	c.mu.Lock()
+	h, ok := c.scripts[spec.Script]
+	c.mu.Unlock()
+	if ok {
+		return h
+	}
+	h = scriptHash(c.dir, spec.Script)
+	c.mu.Lock()
+	c.scripts[spec.Script] = h
+	c.mu.Unlock()
+	return h
+}
+
+// scriptHash hashes a script's text, or its path when it cannot be read
+// (the job will fail on it anyway).
+func scriptHash(dir, script string) string {
+	b, err := os.ReadFile(resolve(dir, script))
+	if err != nil {
+		return CodeHash("script: " + script)
+	}
+	return CodeHash(string(b))
+}
+
+func inputPaths(spec *rules.Job) []string {
+	out := make([]string, len(spec.Inputs))
+	for i := range spec.Inputs {
+		out[i] = key(spec.Inputs[i].Path)
+	}
+	return out
+}
+
+// listChange compares two input lists as sets and names the first input
+// of now that was not in was, else the first of was that is not in now.
+func listChange(was, now []string) (string, bool) {
+	old := make(map[string]bool, len(was))
+	for _, p := range was {
+		old[key(p)] = true
+	}
+	cur := make(map[string]bool, len(now))
+	for _, p := range now {
+		cur[p] = true
+		if !old[p] {
+			return p, true
+		}
+	}
+	for _, p := range was {
+		if !cur[key(p)] {
+			return p, true
+		}
+	}
+	return "", false
+}
+
+// Record returns the record of a job that has just succeeded, to pass to
+// Store.Finish: like NewRecord, with the code hash this checker judged the
+// job by (a script edited during the run then reruns next time) and, with
+// the content trigger, the inputs' content hashes.
+func (c *Checker) Record(j *dag.Job, start, end time.Time, exit int, version string) Record {
+	rec := newRecord(j.Spec, c.codeHash(j.Spec), start, end, exit, version)
+	if c.t.Content {
+		rec.InputHashes = c.s.HashInputs(c.dir, rec.Inputs)
+	}
+	return rec
+}
+
+// NewRecord returns the record of a job that has just succeeded; dir is
+// the working directory its script path is relative to. It leaves
+// InputHashes empty: see Checker.Record and Store.HashInputs.
+func NewRecord(j *dag.Job, dir string, start, end time.Time, exit int, version string) Record {
+	code := CodeHash(j.Spec.Shell)
+	if j.Spec.Script != "" {
+		code = scriptHash(dir, j.Spec.Script)
+	}
+	return newRecord(j.Spec, code, start, end, exit, version)
+}
+
+func newRecord(spec *rules.Job, code string, start, end time.Time, exit int, version string) Record {
+	rec := Record{
+		CodeHash:   code,
+		ParamsHash: ParamsHash(spec.Params),
+		Inputs:     inputPaths(spec),
+		Start:      start,
+		End:        end,
+		ExitStatus: exit,
+		Version:    version,
+	}
+	if spec.Rule != nil {
+		rec.Rule = spec.Rule.Name
+	}
+	if len(spec.Wildcards) > 0 {
+		rec.Wildcards = make(map[string]string, len(spec.Wildcards))
+		for k, v := range spec.Wildcards {
+			rec.Wildcards[k] = v
+		}
+	}
+	return rec
+}

@@ -1,0 +1,252 @@
+package meta
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/flowmake/flowmake/dag"
+	"github.com/flowmake/flowmake/rules"
+)
+
+// fixture is a working directory with a store, and files whose mtimes are
+// whole seconds after base (an hour ago: outside the hash cache's racy
+// window).
+type fixture struct {
+	t    *testing.T
+	root string
+	s    *Store
+	base time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	root := t.TempDir()
+	f := &fixture{t: t, root: root, s: openStore(t, filepath.Join(root, ".flowmake"), OpenOptions{}),
+		base: time.Now().Add(-time.Hour).Truncate(time.Second)}
+	f.file("in.txt", "1\n2\n3\n", 1)
+	f.file("ref.txt", "ACGT", 1)
+	f.file("scripts/run.sh", "#!/bin/sh\nwc -l\n", 1)
+	f.file("out/a.txt", "3\n", 2)
+	return f
+}
+
+func (f *fixture) file(path, content string, at int) {
+	writeOld(f.t, filepath.Join(f.root, path), content, f.base.Add(time.Duration(at)*time.Second))
+}
+
+func (f *fixture) touch(path string, at int) {
+	tm := f.base.Add(time.Duration(at) * time.Second)
+	must(f.t, os.Chtimes(filepath.Join(f.root, path), tm, tm))
+}
+
+// record finishes j as a run would: with input hashes when content is set.
+func (f *fixture) record(j *dag.Job, content bool) {
+	c := NewChecker(f.s, Triggers{Content: content}, f.root)
+	rec := c.Record(j, f.base, f.base.Add(time.Second), 0, "test")
+	var outs []string
+	for _, o := range j.Spec.Outputs {
+		outs = append(outs, o.Path)
+	}
+	must(f.t, f.s.Finish(outs, rec))
+}
+
+func paths(ps ...string) []rules.Path {
+	out := make([]rules.Path, len(ps))
+	for i, p := range ps {
+		out[i] = rules.Path{Path: p}
+	}
+	return out
+}
+
+func countJob() *dag.Job {
+	return &dag.Job{
+		Key: "count (sample=a)",
+		Spec: &rules.Job{
+			Rule:      &rules.Rule{Name: "count"},
+			Wildcards: map[string]string{"sample": "a"},
+			Inputs:    paths("in.txt", "ref.txt"),
+			Outputs:   paths("out/a.txt"),
+			Params:    cty.ObjectVal(map[string]cty.Value{"min": cty.NumberIntVal(3)}),
+			Shell:     "wc -l in.txt > out/a.txt",
+		},
+	}
+}
+
+func TestChecker(t *testing.T) {
+	var (
+		upToDate   = dag.Reason{}
+		inputNewer = dag.Reason{Kind: dag.InputNewer, Path: "in.txt"}
+		forced     = dag.Reason{Kind: dag.Forced}
+		upstream   = dag.Reason{Kind: dag.UpstreamChanged, Path: "in.txt"}
+		missing    = dag.Reason{Kind: dag.MissingOutput, Path: "out/b.txt"}
+		pending    = dag.Reason{Kind: dag.PendingCheckpoint, Path: "split"}
+		incomplete = dag.Reason{Kind: dag.Incomplete, Path: "out/a.txt"}
+		codeChg    = dag.Reason{Kind: dag.CodeChanged, Path: "out/a.txt"}
+		paramsChg  = dag.Reason{Kind: dag.ParamsChanged, Path: "out/a.txt"}
+		all        = Triggers{Mtime: true, Params: true, Input: true, Code: true, Content: true}
+		noMtime    = Triggers{Params: true, Input: true, Code: true}
+	)
+	recorded := func(f *fixture, j *dag.Job) { f.record(j, false) }
+	hashed := func(f *fixture, j *dag.Job) { f.record(j, true) }
+	then := func(steps ...func(f *fixture, j *dag.Job)) func(f *fixture, j *dag.Job) {
+		return func(f *fixture, j *dag.Job) {
+			for _, s := range steps {
+				s(f, j)
+			}
+		}
+	}
+	newShell := func(_ *fixture, j *dag.Job) { j.Spec.Shell = "wc -w in.txt > out/a.txt" }
+	newParams := func(_ *fixture, j *dag.Job) {
+		j.Spec.Params = cty.ObjectVal(map[string]cty.Value{"min": cty.NumberIntVal(4)})
+	}
+	addInput := func(_ *fixture, j *dag.Job) { j.Spec.Inputs = paths("in.txt", "new.txt", "ref.txt") }
+	dropInput := func(_ *fixture, j *dag.Job) { j.Spec.Inputs = paths("in.txt") }
+	reorder := func(_ *fixture, j *dag.Job) { j.Spec.Inputs = paths("ref.txt", "./in.txt") }
+	mark := func(f *fixture, j *dag.Job) { must(f.t, f.s.MarkIncomplete([]string{"out/a.txt"}, j.Key)) }
+	touchIn := func(f *fixture, _ *dag.Job) { f.touch("in.txt", 3) }
+	rewriteIn := func(f *fixture, _ *dag.Job) { f.file("in.txt", "4\n5\n6\n", 3) } // same size
+	growIn := func(f *fixture, _ *dag.Job) { f.file("in.txt", "1\n2\n3\n4\n", 3) }
+	useScript := func(_ *fixture, j *dag.Job) { j.Spec.Shell, j.Spec.Script = "", "scripts/run.sh" }
+	editScript := func(f *fixture, _ *dag.Job) { f.file("scripts/run.sh", "#!/bin/sh\nwc -w\n", 1) }
+	secondOutput := func(_ *fixture, j *dag.Job) { j.Spec.Outputs = paths("out/a.txt", "out/b.txt") }
+	markB := func(f *fixture, j *dag.Job) { must(f.t, f.s.MarkIncomplete([]string{"out/b.txt"}, j.Key)) }
+
+	for _, tc := range []struct {
+		name    string
+		t       Triggers
+		prepare func(f *fixture, j *dag.Job) // record, then change the job or the files
+		byTime  dag.Reason
+		want    dag.Reason
+	}{
+		// No record: the timestamps rule.
+		{"no record, up to date", DefaultTriggers, nil, upToDate, upToDate},
+		{"no record, input newer", DefaultTriggers, nil, inputNewer, inputNewer},
+		{"no record, content on", all, touchIn, inputNewer, inputNewer},
+
+		// Records and the code/params/input triggers.
+		{"record matches", DefaultTriggers, recorded, upToDate, upToDate},
+		{"code changed", DefaultTriggers, then(recorded, newShell), upToDate, codeChg},
+		{"code changed, trigger off", Triggers{Mtime: true, Params: true, Input: true}, then(recorded, newShell), upToDate, upToDate},
+		{"params changed", DefaultTriggers, then(recorded, newParams), upToDate, paramsChg},
+		{"params changed, trigger off", Triggers{Mtime: true, Code: true, Input: true}, then(recorded, newParams), upToDate, upToDate},
+		{"input added", DefaultTriggers, then(recorded, addInput), upToDate, dag.Reason{Kind: dag.InputListChanged, Path: "new.txt"}},
+		{"input removed", DefaultTriggers, then(recorded, dropInput), upToDate, dag.Reason{Kind: dag.InputListChanged, Path: "ref.txt"}},
+		{"inputs reordered", DefaultTriggers, then(recorded, reorder), upToDate, upToDate},
+		{"input list, trigger off", Triggers{Mtime: true, Code: true, Params: true}, then(recorded, addInput), upToDate, upToDate},
+		{"code checked before params", DefaultTriggers, then(recorded, newParams, newShell), upToDate, codeChg},
+
+		// Scripts: the text counts, not the path.
+		{"script unchanged", DefaultTriggers, then(useScript, recorded), upToDate, upToDate},
+		{"script edited", DefaultTriggers, then(useScript, recorded, editScript), upToDate, codeChg},
+		{"unreadable script", DefaultTriggers, then(func(_ *fixture, j *dag.Job) { j.Spec.Script = "scripts/gone.py" }, recorded), upToDate, upToDate},
+
+		// Incomplete marks win over everything but dag's own kinds.
+		{"incomplete", DefaultTriggers, then(recorded, mark), upToDate, incomplete},
+		{"incomplete without record", DefaultTriggers, mark, upToDate, incomplete},
+		{"incomplete, no triggers", Triggers{}, mark, upToDate, incomplete},
+		{"incomplete over forced", DefaultTriggers, mark, forced, incomplete},
+		{"incomplete over input newer", all, then(hashed, mark, touchIn), inputNewer, incomplete},
+		{"incomplete mark of a missing output", DefaultTriggers, then(secondOutput, markB), missing, missing},
+		{"pending checkpoint kept", DefaultTriggers, mark, pending, pending},
+
+		// Verdicts the checker leaves alone.
+		{"forced", DefaultTriggers, then(recorded, newShell), forced, forced},
+		{"upstream changed", DefaultTriggers, then(recorded, newShell), upstream, upstream},
+		{"missing output", DefaultTriggers, then(recorded, newShell), missing, missing},
+		{"input newer wins over code", DefaultTriggers, then(recorded, newShell), inputNewer, inputNewer},
+
+		// Without the mtime trigger, newer inputs do not count.
+		{"mtime off", noMtime, then(recorded, touchIn), inputNewer, upToDate},
+		{"mtime off, code changed", noMtime, then(recorded, touchIn, newShell), inputNewer, codeChg},
+
+		// The content trigger.
+		{"content: touched, same content", all, then(hashed, touchIn), inputNewer, upToDate},
+		{"content: same size, other content", all, then(hashed, rewriteIn), inputNewer, inputNewer},
+		{"content: other size", all, then(hashed, growIn), inputNewer, inputNewer},
+		{"content: record without hashes", all, then(recorded, touchIn), inputNewer, inputNewer},
+		{"content: input list changed", all, then(hashed, touchIn, dropInput), inputNewer, inputNewer},
+		{"content: touched, code changed", all, then(hashed, touchIn, newShell), inputNewer, codeChg},
+		{"content: input deleted", all, then(hashed, func(f *fixture, _ *dag.Job) { os.Remove(filepath.Join(f.root, "in.txt")) }), inputNewer, inputNewer},
+		{"content: ancient input ignored", all, then(hashed, growIn, func(_ *fixture, j *dag.Job) { j.Spec.Inputs[0].Flags = rules.Ancient }), inputNewer, upToDate},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFixture(t)
+			j := countJob()
+			if tc.prepare != nil {
+				tc.prepare(f, j)
+			}
+			c := NewChecker(f.s, tc.t, f.root)
+			if got := c.Check(j, tc.byTime); got != tc.want {
+				t.Errorf("Check(%v) = %v (%q), want %v (%q)", tc.byTime, got, got.Path, tc.want, tc.want.Path)
+			}
+			if err := c.Err(); err != nil {
+				t.Errorf("Err: %v", err)
+			}
+		})
+	}
+}
+
+func TestCheckerRecord(t *testing.T) {
+	f := newFixture(t)
+	j := countJob()
+	j.Spec.Script, j.Spec.Shell = "scripts/run.sh", ""
+	start, end := f.base, f.base.Add(time.Minute)
+
+	plain := NewRecord(j, f.root, start, end, 0, "1.2.3")
+	want := Record{
+		Rule:       "count",
+		Wildcards:  map[string]string{"sample": "a"},
+		CodeHash:   CodeHash("#!/bin/sh\nwc -l\n"),
+		ParamsHash: ParamsHash(j.Spec.Params),
+		Inputs:     []string{"in.txt", "ref.txt"},
+		Start:      start, End: end, Version: "1.2.3",
+	}
+	if !sameRecord(plain, want) {
+		t.Errorf("NewRecord =\n%+v\nwant\n%+v", plain, want)
+	}
+
+	c := NewChecker(f.s, all(), f.root)
+	rec := c.Record(j, start, end, 0, "1.2.3")
+	if rec.CodeHash != want.CodeHash || len(rec.InputHashes) != 2 ||
+		rec.InputHashes["ref.txt"].Sum != CodeHash("ACGT") || rec.InputHashes["ref.txt"].Size != 4 {
+		t.Errorf("Checker.Record = %+v", rec)
+	}
+	// The checker keeps the script hash it judged by.
+	f.file("scripts/run.sh", "edited", 1)
+	if got := c.Record(j, start, end, 0, "").CodeHash; got != want.CodeHash {
+		t.Error("Checker.Record re-read the script")
+	}
+}
+
+func all() Triggers { return Triggers{Mtime: true, Params: true, Input: true, Code: true, Content: true} }
+
+func TestCheckerStoreError(t *testing.T) {
+	f := newFixture(t)
+	j := countJob()
+	f.record(j, false)
+	must(t, f.s.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketRecords).Put([]byte("out/a.txt"), []byte{0x7f}) }))
+	c := NewChecker(f.s, DefaultTriggers, f.root)
+	if got := c.Check(j, dag.Reason{}); got != (dag.Reason{}) {
+		t.Errorf("Check on a damaged record = %v, want the timestamp verdict", got)
+	}
+	var ce *CorruptError
+	if err := c.Err(); err == nil || !errors.As(err, &ce) || ce.Output != "out/a.txt" {
+		t.Errorf("Err = %v", err)
+	}
+}
+
+func TestCheckerNoOutputs(t *testing.T) {
+	f := newFixture(t)
+	j := &dag.Job{Key: "all", Spec: &rules.Job{Rule: &rules.Rule{Name: "all"}, Inputs: paths("out/a.txt")}}
+	c := NewChecker(f.s, DefaultTriggers, f.root)
+	for _, r := range []dag.Reason{{}, {Kind: dag.NoOutputs}} {
+		if got := c.Check(j, r); got != r {
+			t.Errorf("Check(%v) = %v", r, got)
+		}
+	}
+}

@@ -1,0 +1,71 @@
+// Package meta is flowmake's memory of earlier runs: a metadata store under
+// .flowmake/ in the working directory, the directory lock, content hashing,
+// and a dag.Checker that refines the timestamp verdict with what the store
+// knows.
+//
+// Timestamps alone lie. A job killed by kill -9 or a power cut can leave an
+// output newer than its inputs but cut short; a changed command or param
+// should rerun its jobs; a fresh checkout resets every mtime. So before a
+// job starts, its outputs get an incomplete mark that is on disk before the
+// process is spawned; once the outputs are verified, one transaction
+// replaces the mark with a Record of how they were made (code hash, params
+// hash, input list and, with the content trigger, the inputs' content
+// hashes).
+//
+// # Layout
+//
+// .flowmake/lock is the directory lock (see Lock). .flowmake/meta.db is one
+// bbolt database with four buckets, keyed by cleaned paths relative to the
+// working directory:
+//
+//	meta        "format" -> decimal store format (Format); "writer" -> the
+//	            flowmake version that created the store
+//	records     output path -> Record
+//	incomplete  output path -> Mark (job key, time the job started)
+//	hashes      file path -> FileHash (size, mtime, xxhash64): the content
+//	            hash cache, so an unchanged file is read once
+//
+// Values use a small tagged binary encoding (encode.go), several times
+// faster to decode than JSON; a no-op run decodes one record per output.
+//
+// # Why bbolt
+//
+// An embedded store was wanted, crash-safe without a server. bbolt gives:
+// transactions (a Finish writes the records of all outputs and clears their
+// marks at once, or not at all); commits that are fsync'd before they
+// return, with a copy-on-write B+tree and two checksummed meta pages, so a
+// power cut leaves the last committed state, never a torn one; a single
+// file (nothing to clean up beside it, and removing it is the documented
+// way to start afresh); and MVCC reads that need no lock and never wait
+// for the writer in the same process, so the planner's thousands of
+// lookups run in one cheap read transaction. A directory of per-output
+// JSON files (Snakemake's way) needs a file and an fsync per output and
+// many small reads per run; SQLite would bring cgo or a large pure-Go
+// port for what is a key-value job.
+//
+// Across processes, bbolt locks its file (exclusive for a writer, shared
+// for a reader). Open waits at most OpenOptions.Timeout for it and then
+// returns a *BusyError; the run as a whole is serialised by Lock, which is
+// taken first.
+//
+// # Damage
+//
+// A file that is not a bbolt database, a damaged page or a record that
+// does not decode gives a *CorruptError naming the file (and the output)
+// and the way out: flowmake --cleanup-metadata OUTPUT for one record,
+// removing .flowmake/meta.db to start afresh (outputs are then judged by
+// timestamps). bbolt panics on some damaged pages and may fault on a page
+// id past the end of the map; every access to the file runs with
+// debug.SetPanicOnFault and a recover that turns both into that error. A
+// store from a newer flowmake gives a *VersionError. The package never
+// deletes or repairs anything on its own.
+//
+// # Writes
+//
+// MarkIncomplete, Finish, Fail and Forget each commit one transaction
+// before they return. Writers that arrive while a commit is under way are
+// committed together in the next one (group commit): concurrent job
+// goroutines share fsyncs, and unlike bbolt's Batch a lone writer is never
+// delayed. Content hashes computed in between ride along with the next
+// commit, or with Close.
+package meta

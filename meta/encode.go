@@ -1,0 +1,256 @@
+package meta
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Values are stored in a small binary encoding rather than JSON: decoding a
+// record is on the path of every no-op run (one lookup per output), and
+// this is several times faster than encoding/json while staying trivially
+// bounds-checked. Every value starts with a tag byte so a later format can
+// tell its own values apart.
+//
+//	record:  0x01 rule, nWildcards × (key, value) sorted by key, codeHash,
+//	         paramsHash, nInputs × path, nInputHashes × (path, size, mtime,
+//	         sum) sorted by path, start, end, exitStatus, version
+//	mark:    0x01 since, jobKey
+//	hash:    0x01 size, mtime, sum
+//
+// Strings are a uvarint length and the bytes; integers are zig-zag varints;
+// times are Unix nanoseconds, 0 for the zero time.
+const valueTag = 0x01
+
+var errTruncated = errors.New("value is truncated")
+
+type encoder struct{ b []byte }
+
+func (e *encoder) str(s string) {
+	e.b = binary.AppendUvarint(e.b, uint64(len(s)))
+	e.b = append(e.b, s...)
+}
+
+func (e *encoder) uint(u int) { e.b = binary.AppendUvarint(e.b, uint64(u)) }
+
+func (e *encoder) int(i int64) { e.b = binary.AppendVarint(e.b, i) }
+
+func (e *encoder) time(t time.Time) {
+	if t.IsZero() {
+		e.int(0)
+		return
+	}
+	e.int(t.UnixNano())
+}
+
+// decoder reads from one string holding a copy of the whole value: the
+// strings it returns are slices of it, so decoding a record costs one
+// allocation for all its text instead of one per field.
+type decoder struct {
+	s   string
+	err error
+}
+
+func newDecoder(b []byte) decoder { return decoder{s: string(b)} }
+
+func (d *decoder) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+}
+
+func (d *decoder) uvarint() uint64 {
+	if d.err != nil {
+		return 0
+	}
+	var x uint64
+	for i := 0; i < len(d.s) && i < binary.MaxVarintLen64; i++ {
+		c := d.s[i]
+		if c < 0x80 {
+			if i == binary.MaxVarintLen64-1 && c > 1 {
+				break // overflows 64 bits
+			}
+			d.s = d.s[i+1:]
+			return x | uint64(c)<<(7*i)
+		}
+		x |= uint64(c&0x7f) << (7 * i)
+	}
+	d.fail(errTruncated)
+	return 0
+}
+
+func (d *decoder) int() int64 {
+	u := d.uvarint()
+	x := int64(u >> 1)
+	if u&1 != 0 {
+		x = ^x
+	}
+	return x
+}
+
+// count reads a length of a list whose elements take at least one byte
+// each, so a damaged length cannot ask for a huge allocation.
+func (d *decoder) count() int {
+	n := d.uvarint()
+	if n > uint64(len(d.s)) {
+		d.fail(errTruncated)
+		return 0
+	}
+	return int(n)
+}
+
+func (d *decoder) str() string {
+	n := d.count()
+	if d.err != nil {
+		return ""
+	}
+	s := d.s[:n]
+	d.s = d.s[n:]
+	return s
+}
+
+func (d *decoder) time() time.Time {
+	ns := d.int()
+	if ns == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, ns)
+}
+
+func (d *decoder) tag() {
+	if len(d.s) == 0 {
+		d.fail(errTruncated)
+		return
+	}
+	if d.s[0] != valueTag {
+		d.fail(fmt.Errorf("unknown value tag %#x", d.s[0]))
+		return
+	}
+	d.s = d.s[1:]
+}
+
+func (d *decoder) end() error {
+	if d.err == nil && len(d.s) != 0 {
+		d.fail(fmt.Errorf("%d stray bytes after the value", len(d.s)))
+	}
+	return d.err
+}
+
+func encodeRecord(r *Record) []byte {
+	e := encoder{b: make([]byte, 0, 256)}
+	e.b = append(e.b, valueTag)
+	e.str(r.Rule)
+	keys := make([]string, 0, len(r.Wildcards))
+	for k := range r.Wildcards {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	e.uint(len(keys))
+	for _, k := range keys {
+		e.str(k)
+		e.str(r.Wildcards[k])
+	}
+	e.str(r.CodeHash)
+	e.str(r.ParamsHash)
+	e.uint(len(r.Inputs))
+	for _, in := range r.Inputs {
+		e.str(in)
+	}
+	paths := make([]string, 0, len(r.InputHashes))
+	for p := range r.InputHashes {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	e.uint(len(paths))
+	for _, p := range paths {
+		h := r.InputHashes[p]
+		e.str(p)
+		e.int(h.Size)
+		e.time(h.ModTime)
+		e.str(h.Sum)
+	}
+	e.time(r.Start)
+	e.time(r.End)
+	e.int(int64(r.ExitStatus))
+	e.str(r.Version)
+	return e.b
+}
+
+func decodeRecord(b []byte) (Record, error) {
+	d := newDecoder(b)
+	var r Record
+	d.tag()
+	r.Rule = d.str()
+	if n := d.count(); n > 0 {
+		r.Wildcards = make(map[string]string, n)
+		for range n {
+			k := d.str()
+			r.Wildcards[k] = d.str()
+		}
+	}
+	r.CodeHash = d.str()
+	r.ParamsHash = d.str()
+	if n := d.count(); n > 0 {
+		r.Inputs = make([]string, n)
+		for i := range r.Inputs {
+			r.Inputs[i] = d.str()
+		}
+	}
+	if n := d.count(); n > 0 {
+		r.InputHashes = make(map[string]FileHash, n)
+		for range n {
+			p := d.str()
+			var h FileHash
+			h.Size = d.int()
+			h.ModTime = d.time()
+			h.Sum = d.str()
+			r.InputHashes[p] = h
+		}
+	}
+	r.Start = d.time()
+	r.End = d.time()
+	r.ExitStatus = int(d.int())
+	r.Version = d.str()
+	if err := d.end(); err != nil {
+		return Record{}, err
+	}
+	return r, nil
+}
+
+func encodeMark(m Mark) []byte {
+	e := encoder{b: make([]byte, 0, 16+len(m.JobKey))}
+	e.b = append(e.b, valueTag)
+	e.time(m.Since)
+	e.str(m.JobKey)
+	return e.b
+}
+
+func decodeMark(output string, b []byte) (Mark, error) {
+	d := newDecoder(b)
+	d.tag()
+	m := Mark{Output: output}
+	m.Since = d.time()
+	m.JobKey = d.str()
+	return m, d.end()
+}
+
+func encodeHash(h FileHash) []byte {
+	e := encoder{b: make([]byte, 0, 40)}
+	e.b = append(e.b, valueTag)
+	e.int(h.Size)
+	e.time(h.ModTime)
+	e.str(h.Sum)
+	return e.b
+}
+
+func decodeHash(b []byte) (FileHash, error) {
+	d := newDecoder(b)
+	d.tag()
+	var h FileHash
+	h.Size = d.int()
+	h.ModTime = d.time()
+	h.Sum = d.str()
+	return h, d.end()
+}

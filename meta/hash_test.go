@@ -1,0 +1,142 @@
+package meta
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/zclconf/go-cty/cty"
+)
+
+func TestCodeHash(t *testing.T) {
+	// Stored hashes outlive a flowmake version: the function must not change.
+	if got := CodeHash(""); got != "ef46db3751d8e999" {
+		t.Errorf(`CodeHash("") = %s`, got)
+	}
+	if CodeHash("echo a") == CodeHash("echo b") {
+		t.Error("different commands hash alike")
+	}
+}
+
+func TestParamsHash(t *testing.T) {
+	obj := func(m map[string]cty.Value) cty.Value { return cty.ObjectVal(m) }
+	base := obj(map[string]cty.Value{"min": cty.NumberIntVal(3), "flags": cty.StringVal("-a -b")})
+	for _, tc := range []struct {
+		name string
+		v    cty.Value
+		same bool // hashes like base
+	}{
+		{"itself", base, true},
+		{"3.0 is 3", obj(map[string]cty.Value{"min": cty.NumberFloatVal(3.0), "flags": cty.StringVal("-a -b")}), true},
+		{"map instead of object", cty.MapVal(map[string]cty.Value{"min": cty.StringVal("3"), "flags": cty.StringVal("-a -b")}), false},
+		{"changed value", obj(map[string]cty.Value{"min": cty.NumberIntVal(4), "flags": cty.StringVal("-a -b")}), false},
+		{"extra key", obj(map[string]cty.Value{"min": cty.NumberIntVal(3), "flags": cty.StringVal("-a -b"), "x": cty.True}), false},
+		{"marked", base.Mark("sensitive"), true},
+		{"deeply marked", obj(map[string]cty.Value{"min": cty.NumberIntVal(3).Mark(1), "flags": cty.StringVal("-a -b")}), true},
+		{"unknown", obj(map[string]cty.Value{"min": cty.UnknownVal(cty.Number), "flags": cty.StringVal("-a -b")}), false},
+		{"null", cty.NullVal(cty.DynamicPseudoType), false},
+		{"nil value", cty.NilVal, false},
+		{"empty", cty.EmptyObjectVal, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := ParamsHash(tc.v) // must not panic
+			if len(got) != 16 {
+				t.Errorf("hash %q", got)
+			}
+			if (got == ParamsHash(base)) != tc.same {
+				t.Errorf("same as base = %v, want %v", !tc.same, tc.same)
+			}
+		})
+	}
+	if ParamsHash(cty.UnknownVal(cty.Number)) != ParamsHash(cty.UnknownVal(cty.Number)) {
+		t.Error("unknown values hash unstably")
+	}
+}
+
+// writeOld writes a file and dates it back, out of the racy window.
+func writeOld(t *testing.T, path, content string, mtime time.Time) {
+	t.Helper()
+	must(t, os.MkdirAll(filepath.Dir(path), 0o755))
+	must(t, os.WriteFile(path, []byte(content), 0o644))
+	must(t, os.Chtimes(path, mtime, mtime))
+}
+
+func TestHashFileCache(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, ".flowmake")
+	s, err := Open(dir, OpenOptions{})
+	must(t, err)
+	old := time.Now().Add(-time.Hour).Truncate(time.Second)
+	writeOld(t, filepath.Join(root, "data/a.txt"), "hello", old)
+
+	h1, err := s.HashFile("data/a.txt") // relative to root, not to the process
+	must(t, err)
+	if h1.Size != 5 || !h1.ModTime.Equal(old) || h1.Sum != CodeHash("hello") {
+		t.Fatalf("HashFile = %+v", h1)
+	}
+	// Same size and mtime, other content: the cache answers, proving the
+	// file was not read again.
+	writeOld(t, filepath.Join(root, "data/a.txt"), "HELLO", old)
+	if h, _ := s.HashFile("data/./a.txt"); h.Sum != h1.Sum {
+		t.Errorf("cache missed: %+v", h)
+	}
+	must(t, s.Close()) // writes the cache
+
+	s = openStore(t, dir, OpenOptions{ReadOnly: true})
+	if h, _ := s.HashFile("data/a.txt"); h.Sum != h1.Sum {
+		t.Errorf("cache not persisted: %+v", h)
+	}
+	// A new mtime misses the cache.
+	writeOld(t, filepath.Join(root, "data/a.txt"), "HELLO", old.Add(time.Second))
+	if h, _ := s.HashFile("data/a.txt"); h.Sum != CodeHash("HELLO") {
+		t.Errorf("stale hash after a change: %+v", h)
+	}
+}
+
+func TestHashFileRacyWindow(t *testing.T) {
+	root := t.TempDir()
+	s := openStore(t, filepath.Join(root, ".flowmake"), OpenOptions{})
+	p := filepath.Join(root, "fresh")
+	must(t, os.WriteFile(p, []byte("one"), 0o644))
+	fi, _ := os.Stat(p)
+	if _, err := s.HashFile(p); err != nil {
+		t.Fatal(err)
+	}
+	// Rewritten within the same mtime tick: must not be served from cache.
+	must(t, os.WriteFile(p, []byte("two"), 0o644))
+	must(t, os.Chtimes(p, fi.ModTime(), fi.ModTime()))
+	if h, _ := s.HashFile(p); h.Sum != CodeHash("two") {
+		t.Errorf("a file younger than %v was cached", racyWindow)
+	}
+}
+
+func TestHashFileErrors(t *testing.T) {
+	root := t.TempDir()
+	s := openStore(t, filepath.Join(root, ".flowmake"), OpenOptions{})
+	must(t, os.Mkdir(filepath.Join(root, "d"), 0o755))
+	if _, err := s.HashFile("d"); err == nil || !strings.Contains(err.Error(), "is a directory") {
+		t.Errorf("directory: %v", err)
+	}
+	if _, err := s.HashFile("missing"); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "hash "+filepath.Join(root, "missing")) {
+		t.Errorf("missing: %v", err)
+	}
+	writeOld(t, filepath.Join(root, "f"), "x", time.Now().Add(-time.Hour))
+	got := s.HashInputs(root, []string{"f", "d", "missing"})
+	if len(got) != 1 || got["f"].Sum != CodeHash("x") {
+		t.Errorf("HashInputs = %+v", got)
+	}
+}
+
+func TestHashFileLarge(t *testing.T) {
+	root := t.TempDir()
+	s := openStore(t, filepath.Join(root, ".flowmake"), OpenOptions{})
+	big := strings.Repeat("0123456789abcdef", 1<<16) // 1 MiB, more than one buffer
+	writeOld(t, filepath.Join(root, "big"), big, time.Now().Add(-time.Hour))
+	h, err := s.HashFile("big")
+	if err != nil || h.Sum != CodeHash(big) || h.Size != int64(len(big)) {
+		t.Errorf("%+v %v", h, err)
+	}
+}

@@ -1,0 +1,519 @@
+package rules
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/flowmake/flowmake/wildcard"
+)
+
+// Eval evaluates the rule for one binding of its wildcards (those bound by
+// matching an output pattern). Attributes are evaluated in the order
+// output, input, log, benchmark, threads, resources, params, priority,
+// retries, message, shell, script; each may refer to the ones before it.
+//
+// When an input calls checkpoint_output for a checkpoint job that is not
+// done, the job comes back with Pending set, its outputs, the inputs known
+// so far and Checkpoints; the later attributes are not evaluated (the job
+// must be evaluated again once the checkpoint ran). On errors the job is
+// nil and every diagnostic's detail names the job, e.g. "In rule count
+// (sample=a)." Eval is safe for concurrent use.
+func (r *Rule) Eval(wildcards map[string]string, env Env) (*Job, hcl.Diagnostics) {
+	e := newEvaluator(r, wildcards, env)
+	e.outputs()
+	for _, name := range evalOrder {
+		if e.diags.HasErrors() || e.pending {
+			break
+		}
+		e.step(name)
+	}
+	if e.diags.HasErrors() {
+		return nil, e.diags
+	}
+	e.job.Checkpoints = e.refs
+	e.job.Pending = e.pending
+	return e.job, e.diags
+}
+
+// evaluator holds the state of one Eval: the job filled in step by step and
+// the variables the steps so far have defined.
+type evaluator struct {
+	r     *Rule
+	wc    map[string]string
+	env   Env
+	job   *Job
+	vars  map[string]cty.Value
+	ctx   *hcl.EvalContext
+	diags hcl.Diagnostics
+	// static is set for the load-time check of constant attributes: there
+	// is no job, so {name} is not substituted.
+	static  bool
+	pending bool
+	refs    []CheckpointRef
+	// sets are input, output and log as declared, for rendering a bare
+	// ${input} in declaration order even when named.
+	sets map[string]*pathSet
+}
+
+func newEvaluator(r *Rule, wc map[string]string, env Env) *evaluator {
+	copied := make(map[string]string, len(wc))
+	for k, v := range wc {
+		copied[k] = v
+	}
+	e := &evaluator{
+		r:   r,
+		wc:  copied,
+		env: env,
+		job: &Job{
+			Rule:         r,
+			Wildcards:    copied,
+			Params:       cty.EmptyObjectVal,
+			Threads:      1,
+			Resources:    map[string]int64{},
+			ResourceText: map[string]string{},
+		},
+		vars: map[string]cty.Value{
+			"wildcards": wildcardsValue(copied),
+			"config":    r.wf.Config,
+			"rule":      cty.StringVal(r.Name),
+			"input":     cty.EmptyTupleVal,
+			"output":    cty.EmptyTupleVal,
+			"log":       cty.EmptyTupleVal,
+			"benchmark": cty.StringVal(""),
+			"params":    cty.EmptyObjectVal,
+			"threads":   cty.NumberIntVal(1),
+			"resources": cty.EmptyObjectVal,
+		},
+		sets: map[string]*pathSet{},
+	}
+	e.ctx = rootContext.NewChild()
+	e.ctx.Variables = e.vars
+	e.ctx.Functions = map[string]function.Function{
+		"glob_wildcards":    globWildcardsFunc(env.Dir),
+		"checkpoint_output": e.checkpointFunc(),
+	}
+	return e
+}
+
+// where names the job for diagnostics.
+func (e *evaluator) where() string {
+	if e.static {
+		return "rule " + e.r.Name
+	}
+	return JobName(e.r.Name, e.wc)
+}
+
+// add appends diagnostics, telling in each detail which job it concerns.
+func (e *evaluator) add(diags ...*hcl.Diagnostic) {
+	for _, d := range diags {
+		// At load time the snippet's header already names the rule.
+		if d.Severity == hcl.DiagError && !e.static {
+			d.Detail = strings.TrimSpace(d.Detail + "\n\nIn " + e.where() + ".")
+		}
+		e.diags = append(e.diags, d)
+	}
+}
+
+func (e *evaluator) errorf(rng hcl.Range, summary, format string, args ...any) {
+	e.add(&hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  summary,
+		Detail:   fmt.Sprintf(format, args...),
+		Subject:  rng.Ptr(),
+	})
+}
+
+// outputs substitutes the job's wildcards into the output patterns.
+func (e *evaluator) outputs() {
+	ps := &pathSet{named: e.r.outNamed, order: e.r.outOrder, scalar: e.r.outScalar}
+	for i, pat := range e.r.Patterns {
+		s, err := pat.Substitute(e.wc)
+		if err != nil {
+			var me *wildcard.MissingError
+			if errors.As(err, &me) {
+				e.errorf(e.r.outRanges[i], "Missing wildcard value", "Output %q needs a value for {%s}, and the job has none.", pat.String(), me.Name)
+			} else {
+				e.errorf(e.r.outRanges[i], "Invalid output pattern", "%v.", err)
+			}
+			continue
+		}
+		p := e.r.Outputs[i]
+		p.Path = path.Clean(s)
+		ps.paths = append(ps.paths, p)
+	}
+	e.job.Outputs = ps.paths
+	e.sets["output"] = ps
+	e.vars["output"] = ps.value()
+}
+
+// step evaluates one attribute of evalOrder.
+func (e *evaluator) step(name string) {
+	attr := e.r.attrs[name]
+	if attr == nil {
+		return
+	}
+	switch name {
+	case "input", "log":
+		e.paths(attr)
+	case "benchmark":
+		e.benchmark(attr)
+	case "threads":
+		e.threads(attr)
+	case "resources":
+		e.resources(attr)
+	case "params":
+		e.params(attr)
+	case "priority":
+		if n, ok := e.whole(attr, false); ok {
+			e.job.Priority = n
+		}
+	case "retries":
+		if n, ok := e.whole(attr, true); ok {
+			e.job.Retries = n
+		}
+	case "message":
+		if s, ok := e.render(attr.Expr, e.ctx, false); ok {
+			e.job.Message = s
+		}
+	case "shell":
+		if s, ok := e.render(attr.Expr, e.ctx, true); ok {
+			e.job.Shell = s
+		}
+	case "script":
+		e.script(attr)
+	}
+}
+
+// value evaluates attr. A value that is not wholly known waits for a
+// checkpoint: the job becomes pending and ok is false.
+func (e *evaluator) value(attr *hcl.Attribute) (cty.Value, bool) {
+	v, diags := attr.Expr.Value(e.ctx)
+	e.add(diags...)
+	if diags.HasErrors() {
+		return cty.NilVal, false
+	}
+	if !v.IsWhollyKnown() {
+		e.pending = true
+		return cty.NilVal, false
+	}
+	return v, true
+}
+
+// paths evaluates input or log.
+func (e *evaluator) paths(attr *hcl.Attribute) {
+	v, diags := attr.Expr.Value(e.ctx)
+	e.add(diags...)
+	if diags.HasErrors() {
+		return
+	}
+	ps, err := pathsOf(v, attr.Expr)
+	if err != nil {
+		e.add(typeDiag(attr, err))
+		return
+	}
+	if ps.unknown {
+		e.pending = true
+	}
+	for i := range ps.paths {
+		p := &ps.paths[i]
+		s, ok := e.concrete(attr, p.Path)
+		if !ok {
+			return
+		}
+		p.Path = s
+	}
+	e.sets[attr.Name] = ps
+	e.vars[attr.Name] = ps.value()
+	if attr.Name == "input" {
+		e.job.Inputs = ps.paths
+	} else {
+		e.job.Log = ps.paths
+	}
+}
+
+// concrete substitutes the job's wildcards into an evaluated path, Snakemake
+// style, and cleans it. In the load-time check only the syntax is checked.
+func (e *evaluator) concrete(attr *hcl.Attribute, p string) (string, bool) {
+	if strings.ContainsAny(p, "{}") {
+		pat, err := wildcard.Parse(p, nil)
+		if err != nil {
+			e.errorf(attr.Expr.Range(), "Invalid path pattern", "The %s %q is not a valid pattern: %v.", attr.Name, p, err)
+			return "", false
+		}
+		if e.static {
+			return p, true
+		}
+		s, err := pat.Substitute(e.wc)
+		if err != nil {
+			var me *wildcard.MissingError
+			if errors.As(err, &me) {
+				have := "the job has no wildcards"
+				if len(e.wc) > 0 {
+					have = "the job's wildcards are " + strings.Join(sortedKeys(e.wc), ", ")
+				}
+				e.errorf(attr.Expr.Range(), "Unknown wildcard", "The %s %q uses {%s}, but %s.", attr.Name, p, me.Name, have)
+			} else {
+				e.errorf(attr.Expr.Range(), "Invalid path pattern", "%v.", err)
+			}
+			return "", false
+		}
+		p = s
+	}
+	if p == "" {
+		e.errorf(attr.Expr.Range(), "Empty path", "The %s holds an empty path.", attr.Name)
+		return "", false
+	}
+	return path.Clean(p), true
+}
+
+func (e *evaluator) benchmark(attr *hcl.Attribute) {
+	v, ok := e.value(attr)
+	if !ok {
+		return
+	}
+	v, _ = v.UnmarkDeep()
+	if v.IsNull() {
+		return
+	}
+	if v.Type() != cty.String {
+		e.add(typeDiag(attr, errors.New("a path string is required")))
+		return
+	}
+	s, ok := e.concrete(attr, v.AsString())
+	if !ok {
+		return
+	}
+	e.job.Benchmark = s
+	e.vars["benchmark"] = cty.StringVal(s).Mark(markPath)
+}
+
+// number converts v to a whole number, reporting at rng.
+func (e *evaluator) number(v cty.Value, rng hcl.Range, what string) (int64, bool) {
+	v, _ = v.UnmarkDeep()
+	if v.IsNull() {
+		e.errorf(rng, "Incorrect attribute value type", "Inappropriate value for %s: a number is required, not null.", what)
+		return 0, false
+	}
+	n, err := convert.Convert(v, cty.Number)
+	if err != nil {
+		e.errorf(rng, "Incorrect attribute value type", "Inappropriate value for %s: a number is required, not %s.", what, v.Type().FriendlyName())
+		return 0, false
+	}
+	bf := n.AsBigFloat()
+	i, acc := bf.Int64()
+	if !bf.IsInt() || acc != 0 {
+		e.errorf(rng, "Invalid number", "%s must be a whole number, not %s.", upperFirst(what), bf.Text('g', -1))
+		return 0, false
+	}
+	return i, true
+}
+
+func upperFirst(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+func (e *evaluator) whole(attr *hcl.Attribute, nonNegative bool) (int, bool) {
+	v, ok := e.value(attr)
+	if !ok {
+		return 0, false
+	}
+	n, ok := e.number(v, attr.Expr.Range(), "attribute \""+attr.Name+"\"")
+	if !ok {
+		return 0, false
+	}
+	if nonNegative && n < 0 {
+		e.errorf(attr.Expr.Range(), "Invalid "+attr.Name, "%s must not be negative, got %d.", attr.Name, n)
+		return 0, false
+	}
+	return int(n), true
+}
+
+func (e *evaluator) threads(attr *hcl.Attribute) {
+	v, ok := e.value(attr)
+	if !ok {
+		return
+	}
+	n, ok := e.number(v, attr.Expr.Range(), `attribute "threads"`)
+	if !ok {
+		return
+	}
+	if n < 1 {
+		e.errorf(attr.Expr.Range(), "Invalid threads", "A job needs at least 1 thread, got %d.", n)
+		return
+	}
+	// A job never gets more threads than the run has cores, as in Snakemake.
+	if e.env.Cores > 0 && n > int64(e.env.Cores) {
+		n = int64(e.env.Cores)
+	}
+	e.job.Threads = int(n)
+	e.vars["threads"] = cty.NumberIntVal(n)
+}
+
+func (e *evaluator) resources(attr *hcl.Attribute) {
+	v, ok := e.value(attr)
+	if !ok {
+		return
+	}
+	v, _ = v.UnmarkDeep()
+	if v.IsNull() {
+		return
+	}
+	if !(v.Type().IsObjectType() || v.Type().IsMapType()) {
+		e.add(typeDiag(attr, fmt.Errorf("an object is required, e.g. { mem_mb = 100 }, not %s", v.Type().FriendlyName())))
+		return
+	}
+	vals := map[string]cty.Value{}
+	for it := v.ElementIterator(); it.Next(); {
+		k, ev := it.Element()
+		name := k.AsString()
+		rng := itemRange(attr.Expr, name)
+		switch {
+		case ev.IsNull():
+			continue
+		case ev.Type() == cty.Number:
+			n, ok := e.number(ev, rng, "resource "+name)
+			if !ok {
+				return
+			}
+			e.job.Resources[name] = n
+		case ev.Type() == cty.String:
+			e.job.ResourceText[name] = ev.AsString()
+		default:
+			e.errorf(rng, "Incorrect attribute value type", "Resource %s must be a number or a string, not %s.", name, ev.Type().FriendlyName())
+			return
+		}
+		vals[name] = ev
+	}
+	e.vars["resources"] = cty.ObjectVal(vals)
+}
+
+func (e *evaluator) params(attr *hcl.Attribute) {
+	v, ok := e.value(attr)
+	if !ok {
+		return
+	}
+	// Params are the author's values: never quoted, so no path marks.
+	v, _ = v.UnmarkDeep()
+	switch {
+	case v.IsNull():
+		v = cty.EmptyObjectVal
+	case v.Type().IsObjectType():
+	case v.Type().IsMapType():
+		v = cty.ObjectVal(v.AsValueMap())
+	default:
+		e.add(typeDiag(attr, fmt.Errorf("an object is required, e.g. { min = 3 }, not %s", v.Type().FriendlyName())))
+		return
+	}
+	e.job.Params = v
+	e.vars["params"] = v
+}
+
+// script is kept relative to the working directory (Env.Dir), like every
+// other path of a job; Snakemake's relative-to-the-Snakefile rule would
+// make script paths the only ones that move with -s.
+func (e *evaluator) script(attr *hcl.Attribute) {
+	v, ok := e.value(attr)
+	if !ok {
+		return
+	}
+	v, _ = v.UnmarkDeep()
+	if v.IsNull() || v.Type() != cty.String || v.AsString() == "" {
+		e.add(typeDiag(attr, errors.New("a script path is required")))
+		return
+	}
+	e.job.Script = path.Clean(v.AsString())
+}
+
+// checkpointFunc is checkpoint_output(name, wildcards) for this job: the
+// outputs of that checkpoint job, or an unknown list while it is not done,
+// which makes the job pending.
+func (e *evaluator) checkpointFunc() function.Function {
+	return function.New(&function.Spec{
+		Params: []function.Parameter{
+			{Name: "name", Type: cty.String},
+			{Name: "wildcards", Type: cty.DynamicPseudoType},
+		},
+		Type: function.StaticReturnType(cty.List(cty.String)),
+		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+			name := args[0].AsString()
+			cp := e.r.wf.ByName[name]
+			if cp == nil || !cp.Checkpoint {
+				if cp != nil {
+					return cty.NilVal, function.NewArgErrorf(0, "%s is a rule, not a checkpoint", name)
+				}
+				return cty.NilVal, function.NewArgErrorf(0, "there is no checkpoint named %q", name)
+			}
+			wv := args[1]
+			if !wv.IsWhollyKnown() {
+				return cty.UnknownVal(cty.List(cty.String)), nil
+			}
+			if wv.IsNull() || !(wv.Type().IsObjectType() || wv.Type().IsMapType()) {
+				return cty.NilVal, function.NewArgErrorf(1, "an object of wildcard values is required, e.g. wildcards")
+			}
+			given := map[string]string{}
+			for it := wv.ElementIterator(); it.Next(); {
+				k, v := it.Element()
+				s, err := convert.Convert(v, cty.String)
+				if err != nil || s.IsNull() {
+					return cty.NilVal, function.NewArgErrorf(1, "wildcard %s must be a string", k.AsString())
+				}
+				given[k.AsString()] = s.AsString()
+			}
+			// Like Snakemake's checkpoints.NAME.get(**wildcards): values the
+			// checkpoint does not use are ignored, so the reference names
+			// exactly its job.
+			ref := CheckpointRef{Rule: name, Wildcards: map[string]string{}}
+			for _, n := range cp.names {
+				v, ok := given[n]
+				if !ok {
+					return cty.NilVal, function.NewArgErrorf(1, "checkpoint %s needs a value for wildcard %s", name, n)
+				}
+				ref.Wildcards[n] = v
+			}
+			e.addRef(ref)
+			if e.env.CheckpointDone == nil || !e.env.CheckpointDone(ref) {
+				return cty.UnknownVal(cty.List(cty.String)), nil
+			}
+			outs := make([]string, 0, len(cp.Patterns))
+			for _, pat := range cp.Patterns {
+				s, err := pat.Substitute(ref.Wildcards)
+				if err != nil {
+					return cty.NilVal, function.NewArgError(1, err)
+				}
+				outs = append(outs, path.Clean(s))
+			}
+			return stringList(outs, true), nil
+		},
+	})
+}
+
+func (e *evaluator) addRef(ref CheckpointRef) {
+	for _, r := range e.refs {
+		if r.Rule == ref.Rule && sameMap(r.Wildcards, ref.Wildcards) {
+			return
+		}
+	}
+	e.refs = append(e.refs, ref)
+}
+
+func sameMap(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}

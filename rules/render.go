@@ -1,0 +1,190 @@
+package rules
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// render renders shell or message for the job. HCL's own template
+// evaluation would refuse lists and could not tell file names from the
+// author's text, so the template's parts are walked here: literal text is
+// copied, each interpolation is rendered by renderValue, and with quote set
+// values carrying the path mark are shell-quoted.
+func (e *evaluator) render(expr hcl.Expression, ctx *hcl.EvalContext, quote bool) (string, bool) {
+	var b strings.Builder
+	ok := e.renderInto(&b, expr, ctx, quote)
+	return b.String(), ok
+}
+
+func (e *evaluator) renderInto(b *strings.Builder, expr hcl.Expression, ctx *hcl.EvalContext, quote bool) bool {
+	switch x := expr.(type) {
+	case *hclsyntax.TemplateExpr:
+		for _, part := range x.Parts {
+			if lit, ok := part.(*hclsyntax.LiteralValueExpr); ok && lit.Val.Type() == cty.String && !lit.Val.IsNull() {
+				b.WriteString(lit.Val.AsString())
+				continue
+			}
+			if !e.renderInto(b, part, ctx, quote) {
+				return false
+			}
+		}
+		return true
+	case *hclsyntax.TemplateWrapExpr:
+		return e.renderInto(b, x.Wrapped, ctx, quote)
+	case *hclsyntax.ConditionalExpr:
+		// %{ if } directives and ?: both render the chosen branch, so each
+		// branch keeps its own quoting.
+		cond, diags := x.Condition.Value(ctx)
+		e.add(diags...)
+		if diags.HasErrors() {
+			return false
+		}
+		cond, _ = cond.Unmark()
+		cb, err := convert.Convert(cond, cty.Bool)
+		if err != nil || cb.IsNull() || !cb.IsKnown() {
+			e.errorf(x.Condition.Range(), "Incorrect condition type", "The condition must be true or false.")
+			return false
+		}
+		if cb.True() {
+			return e.renderInto(b, x.TrueResult, ctx, quote)
+		}
+		return e.renderInto(b, x.FalseResult, ctx, quote)
+	case *hclsyntax.TemplateJoinExpr:
+		if f, ok := x.Tuple.(*hclsyntax.ForExpr); ok && f.CondExpr == nil {
+			return e.renderFor(b, f, ctx, quote)
+		}
+	case *hclsyntax.ScopeTraversalExpr:
+		// A bare ${input}, ${output} or ${log} renders every path in
+		// declaration order, even when named (an object would sort).
+		if len(x.Traversal) == 1 {
+			if ps := e.sets[x.Traversal.RootName()]; ps != nil && !shadowed(ctx, e.ctx, x.Traversal.RootName()) {
+				for i, p := range ps.paths {
+					if i > 0 {
+						b.WriteByte(' ')
+					}
+					b.WriteString(maybeQuote(p.Path, quote))
+				}
+				return true
+			}
+		}
+	}
+	v, diags := expr.Value(ctx)
+	e.add(diags...)
+	if diags.HasErrors() {
+		return false
+	}
+	s, err := renderValue(v, quote, false)
+	if err != nil {
+		e.errorf(expr.Range(), "Invalid template interpolation value", "Cannot insert this value: %v.", err)
+		return false
+	}
+	b.WriteString(s)
+	return true
+}
+
+// shadowed reports whether a %{ for } variable between ctx and its
+// ancestor top hides name.
+func shadowed(ctx, top *hcl.EvalContext, name string) bool {
+	for c := ctx; c != nil && c != top; c = c.Parent() {
+		if _, ok := c.Variables[name]; ok {
+			return true
+		}
+	}
+	return false
+}
+
+// renderFor renders a %{ for } directive, binding the loop variables in a
+// child context.
+func (e *evaluator) renderFor(b *strings.Builder, f *hclsyntax.ForExpr, ctx *hcl.EvalContext, quote bool) bool {
+	coll, diags := f.CollExpr.Value(ctx)
+	e.add(diags...)
+	if diags.HasErrors() {
+		return false
+	}
+	coll, marks := coll.Unmark()
+	if coll.IsNull() || !coll.IsKnown() || !coll.CanIterateElements() {
+		e.errorf(f.CollExpr.Range(), "Iteration over non-iterable value", "A %%{ for } directive needs a list, set, map or object.")
+		return false
+	}
+	for it := coll.ElementIterator(); it.Next(); {
+		k, v := it.Element()
+		child := ctx.NewChild()
+		child.Variables = map[string]cty.Value{f.ValVar: v.WithMarks(marks)}
+		if f.KeyVar != "" {
+			child.Variables[f.KeyVar] = k.WithMarks(marks)
+		}
+		if !e.renderInto(b, f.ValExpr, child, quote) {
+			return false
+		}
+	}
+	return true
+}
+
+// renderValue renders one interpolated value: elements of collections
+// joined by spaces, numbers and bools as HCL writes them. With quote set,
+// strings from file names (path mark here or on an enclosing collection)
+// are shell-quoted.
+func renderValue(v cty.Value, quote, fromPath bool) (string, error) {
+	v, marks := v.Unmark()
+	fromPath = fromPath || marks.Has(markPath)
+	if !v.IsKnown() {
+		return "", errors.New("the value is not known yet")
+	}
+	if v.IsNull() {
+		return "", errors.New("the value is null")
+	}
+	ty := v.Type()
+	switch {
+	case ty == cty.String:
+		if fromPath {
+			return maybeQuote(v.AsString(), quote), nil
+		}
+		return v.AsString(), nil
+	case ty == cty.Number:
+		return v.AsBigFloat().Text('f', -1), nil
+	case ty == cty.Bool:
+		if v.True() {
+			return "true", nil
+		}
+		return "false", nil
+	case v.CanIterateElements():
+		var parts []string
+		for it := v.ElementIterator(); it.Next(); {
+			_, ev := it.Element()
+			s, err := renderValue(ev, quote, fromPath)
+			if err != nil {
+				return "", err
+			}
+			parts = append(parts, s)
+		}
+		return strings.Join(parts, " "), nil
+	}
+	return "", errors.New("a value of type " + ty.FriendlyName() + " cannot be inserted")
+}
+
+func maybeQuote(s string, quote bool) string {
+	if quote {
+		return ShellQuote(s)
+	}
+	return s
+}
+
+var bareWord = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
+
+// ShellQuote returns s as one bash word: unchanged when it holds only
+// characters that are never special (as Python's shlex.quote), else in
+// single quotes, with each single quote inside written as
+//
+//	'\''
+func ShellQuote(s string) string {
+	if bareWord.MatchString(s) {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

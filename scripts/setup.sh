@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what building and testing flowmake needs on a fresh Debian
+# machine: Go (if absent), bash/coreutils, python3 (script jobs) and
+# graphviz (the DOT tests render with `dot`). Idempotent; quiet when all is
+# there already.
+set -euo pipefail
+
+need=()
+command -v dot >/dev/null 2>&1 || need+=(graphviz)
+command -v python3 >/dev/null 2>&1 || need+=(python3)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || need+=(golang-go)
+
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi
+  echo "setup: installing ${need[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi

@@ -1,0 +1,5 @@
+include = ["../include_cycle.hcl"]   # want: Include cycle
+
+rule "b" {
+  output = "b.txt"
+}

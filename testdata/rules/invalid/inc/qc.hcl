@@ -1,0 +1,4 @@
+rule "qc" {
+  output = "qc.txt"
+  shell  = "touch ${output}"
+}

@@ -1,0 +1,6 @@
+# load
+include = ["inc/cycle_b.hcl"]
+
+rule "a" {
+  output = "a.txt"
+}

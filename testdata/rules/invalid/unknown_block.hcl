@@ -1,0 +1,3 @@
+rules "count" {   # want: Unsupported block type
+  output = "counts.txt"
+}

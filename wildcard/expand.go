@@ -1,0 +1,77 @@
+package wildcard
+
+import "strings"
+
+// Expand substitutes every combination of values into each pattern, like
+// Snakemake's expand: patterns outermost, then the product over the wildcard
+// names in order of first appearance in that pattern, the last varying
+// fastest. Keys a pattern does not use are ignored (they add no duplicates);
+// a name with no key is a *MissingError, and an empty list yields nothing
+// for that pattern. "{{" and "}}" are literal braces, so "{{sample}}" yields
+// "{sample}", a wildcard left for later. Inline constraints are syntax only
+// here: values are not checked against them. The result is never nil.
+func Expand(patterns []string, values map[string][]string) ([]string, error) {
+	out := []string{}
+	for _, pat := range patterns {
+		toks, err := scan(pat)
+		if err != nil {
+			return nil, err
+		}
+		var names []string
+		index := map[string]int{}
+		for _, t := range toks {
+			if !t.wild {
+				continue
+			}
+			if _, seen := index[t.name]; seen {
+				continue
+			}
+			if _, ok := values[t.name]; !ok {
+				return nil, &MissingError{Pattern: pat, Name: t.name}
+			}
+			index[t.name] = len(names)
+			names = append(names, t.name)
+		}
+		lists := make([][]string, len(names))
+		for k, name := range names {
+			lists[k] = values[name]
+		}
+		if empty(lists) {
+			continue
+		}
+		pos := make([]int, len(names)) // odometer over lists
+		var b strings.Builder
+		for {
+			b.Reset()
+			for _, t := range toks {
+				if t.wild {
+					k := index[t.name]
+					b.WriteString(lists[k][pos[k]])
+				} else {
+					b.WriteString(t.lit)
+				}
+			}
+			out = append(out, b.String())
+			k := len(pos) - 1
+			for ; k >= 0; k-- {
+				if pos[k]++; pos[k] < len(lists[k]) {
+					break
+				}
+				pos[k] = 0
+			}
+			if k < 0 {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+func empty(lists [][]string) bool {
+	for _, l := range lists {
+		if len(l) == 0 {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,448 @@
+// Package wildcard owns flowmake's file patterns: it parses "{name}" and
+// "{name,regex}" wildcards, matches paths against patterns, substitutes
+// values back into them, cleans pattern paths, and implements the Rulefile's
+// expand() and glob_wildcards(). Everything is pure except GlobWildcards,
+// which reads an fs.FS.
+//
+// Pattern syntax (shared by Parse, Clean and Expand):
+//
+//   - "{name}" is a wildcard; name is an identifier [A-Za-z_][A-Za-z0-9_]*.
+//     Blanks around the name and after the comma are ignored, as in Snakemake.
+//   - "{name,REGEX}" constrains it inline. REGEX may contain balanced braces
+//     ("{id,[0-9]{3}}") and backslash escapes ("\{"); braces inside a
+//     character class must be escaped.
+//   - "{{" and "}}" outside a wildcard are literal braces, as in expand().
+//     Parse accepts them too, so a file whose name holds a brace can be
+//     written, and expand("{{x}}") yields a pattern that parses to a wildcard.
+package wildcard
+
+import (
+	"fmt"
+	"regexp"
+	"regexp/syntax"
+	"strings"
+	"unicode/utf8"
+)
+
+// defaultConstraint is what an unconstrained wildcard matches. Like
+// Snakemake's default it spans "/".
+const defaultConstraint = ".+"
+
+// searchBudget bounds the backtracking fallback of Match, so a pathological
+// pattern costs milliseconds, not minutes. It is counted in candidateCost per
+// candidate value tried plus, per regexp check, the value's length times the
+// size of the constraint's program (Go's regexp matching is linear in both).
+const (
+	searchBudget  = 1 << 23
+	candidateCost = 32
+)
+
+// Pattern is a compiled file pattern such as "counts/{sample}.txt" or "{s,[a-z]+}/x".
+// It is immutable and safe for concurrent use.
+type Pattern struct {
+	src string
+
+	// The pattern is lits[0] occ[0] lits[1] ... occ[n-1] lits[n], where
+	// lits are decoded literal text and occ holds, per wildcard occurrence,
+	// the index of its name in names.
+	lits  []string
+	occ   []int
+	names []string
+	cons  []string         // effective constraint per name
+	whole []*regexp.Regexp // per name: `^(?:cons)$`, for the fallback search
+	size  []int            // per name: instructions in whole's program
+	dflt  []bool           // per name: the constraint is the default ".+"
+
+	// mid matches the text between prefix and suffix, one capturing group
+	// per occurrence; group[i] is occurrence i's group number.
+	mid      *regexp.Regexp
+	group    []int
+	single   bool // one occurrence: the middle text is the value
+	anyNonNL bool // single and its constraint is the default ".+"
+}
+
+// SyntaxError reports a malformed pattern or constraint.
+type SyntaxError struct {
+	Pattern string
+	Offset  int // byte offset into Pattern
+	Msg     string
+}
+
+func (e *SyntaxError) Error() string {
+	return fmt.Sprintf("pattern %q: %s at offset %d", e.Pattern, e.Msg, e.Offset)
+}
+
+// MissingError reports a wildcard that has no value.
+type MissingError struct {
+	Pattern, Name string
+}
+
+func (e *MissingError) Error() string {
+	return fmt.Sprintf("no value for wildcard {%s} in %q", e.Name, e.Pattern)
+}
+
+// Parse compiles pattern. constraints maps wildcard name -> regex, used for
+// wildcards without an inline constraint ({name,REGEX} inline wins); the
+// default is ".+". Entries for names the pattern does not use are ignored.
+// Two occurrences of one name may not carry different inline constraints.
+// Parse does not clean the text; see Clean.
+func Parse(pattern string, constraints map[string]string) (*Pattern, error) {
+	toks, err := scan(pattern)
+	if err != nil {
+		return nil, err
+	}
+	p := &Pattern{src: pattern}
+	index := map[string]int{}
+	inline := []bool{}
+	at := []int{} // offset of each name's inline constraint, else first occurrence
+	lit := ""
+	for _, t := range toks {
+		if !t.wild {
+			lit += t.lit
+			continue
+		}
+		p.lits = append(p.lits, lit)
+		lit = ""
+		k, seen := index[t.name]
+		if !seen {
+			k = len(p.names)
+			index[t.name] = k
+			p.names = append(p.names, t.name)
+			p.cons = append(p.cons, "")
+			inline = append(inline, false)
+			at = append(at, t.off)
+		}
+		p.occ = append(p.occ, k)
+		if !t.hasCons {
+			continue
+		}
+		if inline[k] && p.cons[k] != t.cons {
+			return nil, &SyntaxError{pattern, t.consOff,
+				fmt.Sprintf("wildcard {%s} has two different constraints", t.name)}
+		}
+		p.cons[k], inline[k], at[k] = t.cons, true, t.consOff
+	}
+	p.lits = append(p.lits, lit)
+	if len(p.occ) == 0 {
+		return p, nil
+	}
+
+	numSub := make([]int, len(p.names))
+	body := make([]string, len(p.names)) // constraint as embedded in mid
+	p.whole = make([]*regexp.Regexp, len(p.names))
+	p.size = make([]int, len(p.names))
+	p.dflt = make([]bool, len(p.names))
+	for k, name := range p.names {
+		if !inline[k] {
+			c, ok := constraints[name]
+			if !ok {
+				c = defaultConstraint
+			} else if c == "" {
+				return nil, &SyntaxError{pattern, at[k],
+					fmt.Sprintf("empty constraint for wildcard {%s}", name)}
+			}
+			p.cons[k] = c
+		}
+		var err error
+		if body[k], err = unanchor(p.cons[k]); err != nil {
+			return nil, &SyntaxError{pattern, at[k], fmt.Sprintf("invalid constraint for wildcard {%s}: %v", name, err)}
+		}
+		re, err := regexp.Compile(body[k])
+		if err != nil {
+			return nil, &SyntaxError{pattern, at[k], fmt.Sprintf("invalid constraint for wildcard {%s}: %v", name, err)}
+		}
+		numSub[k] = re.NumSubexp()
+		if p.whole[k], err = regexp.Compile(`^(?:` + body[k] + `)$`); err != nil {
+			return nil, &SyntaxError{pattern, at[k], fmt.Sprintf("invalid constraint for wildcard {%s}: %v", name, err)}
+		}
+		p.size[k] = progSize(p.whole[k].String())
+		p.dflt[k] = body[k] == defaultConstraint
+	}
+
+	var b strings.Builder
+	b.WriteString("^")
+	g := 1
+	for i, k := range p.occ {
+		p.group = append(p.group, g)
+		g += 1 + numSub[k]
+		b.WriteString("(")
+		b.WriteString(body[k])
+		b.WriteString(")")
+		if i+1 < len(p.occ) {
+			b.WriteString(regexp.QuoteMeta(p.lits[i+1]))
+		}
+	}
+	b.WriteString("$")
+	if p.mid, err = regexp.Compile(b.String()); err != nil {
+		// Each constraint compiled alone, so only limits (size, nesting)
+		// of the combined expression can fail here.
+		return nil, &SyntaxError{pattern, at[0], fmt.Sprintf("pattern too complex: %v", err)}
+	}
+	p.single = len(p.occ) == 1
+	p.anyNonNL = p.single && p.cons[0] == defaultConstraint
+	return p, nil
+}
+
+// String returns the source text of the pattern.
+func (p *Pattern) String() string { return p.src }
+
+// Names returns the distinct wildcard names in order of first appearance.
+// The slice is a copy.
+func (p *Pattern) Names() []string { return append([]string(nil), p.names...) }
+
+// HasWildcards reports whether the pattern has at least one wildcard.
+func (p *Pattern) HasWildcards() bool { return len(p.occ) > 0 }
+
+// Prefix returns the literal text before the first wildcard, decoded ("{{"
+// reads "{"). Without wildcards it is the whole (decoded) text. Every path
+// that matches has this prefix, so callers can index patterns by it.
+func (p *Pattern) Prefix() string { return p.lits[0] }
+
+// Suffix returns the literal text after the last wildcard, decoded. Without
+// wildcards it is the whole text, like Prefix, so that every path that
+// matches always has this suffix.
+func (p *Pattern) Suffix() string { return p.lits[len(p.lits)-1] }
+
+// Constraint returns the effective regex of wildcard name: inline, else
+// from Parse's map, else ".+". It returns "" if name is not in the pattern.
+func (p *Pattern) Constraint(name string) string {
+	for k, n := range p.names {
+		if n == name {
+			return p.cons[k]
+		}
+	}
+	return ""
+}
+
+// Match reports whether path matches the whole pattern and, if so, the value
+// of each wildcard (an empty map for a pattern without wildcards). Values are
+// never empty, even where a constraint would allow it.
+//
+// The path is matched leftmost-first (Go's regexp), so "{a}_{b}" binds
+// "x_y_z" as a="x_y", b="z". RE2 has no backreferences, so each occurrence of
+// a repeated wildcard is its own group; when the regexp's choice gives
+// unequal (or empty) values, Match searches the other splits, longest value
+// first, within a fixed budget (searchBudget), and reports no match if the
+// budget runs out.
+func (p *Pattern) Match(path string) (map[string]string, bool) {
+	if p.mid == nil {
+		if path != p.lits[0] {
+			return nil, false
+		}
+		return map[string]string{}, true
+	}
+	pre, suf := p.lits[0], p.lits[len(p.lits)-1]
+	if len(path) <= len(pre)+len(suf) || !strings.HasPrefix(path, pre) || !strings.HasSuffix(path, suf) {
+		return nil, false
+	}
+	mid := path[len(pre) : len(path)-len(suf)]
+	if p.single {
+		if p.anyNonNL {
+			// ".+" is everything but a newline; skip the regexp.
+			if strings.IndexByte(mid, '\n') >= 0 {
+				return nil, false
+			}
+		} else if !p.mid.MatchString(mid) {
+			return nil, false
+		}
+		return map[string]string{p.names[0]: mid}, true
+	}
+	loc := p.mid.FindStringSubmatchIndex(mid)
+	if loc == nil {
+		// The regexp is the pattern without the equality and non-empty
+		// rules, so no binding exists at all.
+		return nil, false
+	}
+	vals := make(map[string]string, len(p.names))
+	for i, k := range p.occ {
+		g := p.group[i]
+		v := mid[loc[2*g]:loc[2*g+1]]
+		prev, seen := vals[p.names[k]]
+		if v == "" || seen && prev != v {
+			return p.search(mid)
+		}
+		vals[p.names[k]] = v
+	}
+	return vals, true
+}
+
+// search finds a binding for the text between prefix and suffix by
+// backtracking over the occurrences, trying the longest value first (close to
+// the regexp's greedy choice). It is the slow path of Match.
+func (p *Pattern) search(s string) (map[string]string, bool) {
+	// A value may not end inside a multi-byte rune, as with the regexp;
+	// bytes of invalid UTF-8 are runes of their own, as there.
+	inside := make([]bool, len(s)+1)
+	for i := 0; i < len(s); {
+		_, n := utf8.DecodeRuneInString(s[i:])
+		for j := i + 1; j < i+n; j++ {
+			inside[j] = true
+		}
+		i += n
+	}
+	vals := make([]string, len(p.names))
+	budget := searchBudget
+	last := len(p.occ) - 1
+	var try func(i, pos int) bool
+	try = func(i, pos int) bool {
+		if i > last {
+			return pos == len(s)
+		}
+		next := ""
+		if i < last {
+			next = p.lits[i+1]
+		}
+		k := p.occ[i]
+		if v := vals[k]; v != "" {
+			end := pos + len(v)
+			if !strings.HasPrefix(s[pos:], v) || !strings.HasPrefix(s[end:], next) || i == last && end != len(s) {
+				return false
+			}
+			return try(i+1, end+len(next))
+		}
+		// The rest of the text must hold the later literals, the values
+		// already bound, at least a byte per unbound occurrence, and this
+		// value again at each repeat (m copies in all). That bounds its
+		// length, which matters for "{a}{a}{a}": the right length is tried
+		// first instead of after thousands of longer ones.
+		need, m := len(next), 1
+		for j := i + 1; j <= last; j++ {
+			if j < last {
+				need += len(p.lits[j+1])
+			}
+			switch kj := p.occ[j]; {
+			case kj == k:
+				m++
+			case vals[kj] != "":
+				need += len(vals[kj])
+			default:
+				need++
+			}
+		}
+		lo, hi := pos+1, pos+(len(s)-pos-need)/m // values are never empty
+		if i == last {
+			lo = len(s)
+		}
+		if hi < lo {
+			return false
+		}
+		if p.dflt[k] {
+			// ".+" holds anything up to a newline; no regexp needed.
+			if nl := strings.IndexByte(s[pos:hi], '\n'); nl >= 0 {
+				hi = pos + nl
+			}
+		}
+		for end := hi; end >= lo; end-- {
+			if budget -= candidateCost; budget < 0 {
+				return false
+			}
+			if inside[end] || !strings.HasPrefix(s[end:], next) {
+				continue
+			}
+			if !p.dflt[k] {
+				if budget -= (end - pos + 1) * p.size[k]; budget < 0 {
+					return false
+				}
+				if !p.whole[k].MatchString(s[pos:end]) {
+					continue
+				}
+			}
+			vals[k] = s[pos:end]
+			if try(i+1, end+len(next)) {
+				return true
+			}
+			vals[k] = ""
+		}
+		return false
+	}
+	if !try(0, 0) {
+		return nil, false
+	}
+	m := make(map[string]string, len(p.names))
+	for k, name := range p.names {
+		m[name] = vals[k]
+	}
+	return m, true
+}
+
+// Substitute fills the wildcards with values. Keys the pattern does not use
+// are ignored; a missing one is a *MissingError. Values are not checked
+// against the constraints (nor for emptiness): callers that need it check.
+// For values that satisfy them, Match of the result succeeds and
+// Substitute of its bindings gives the same text; the bindings equal values
+// unless the pattern is ambiguous (see Match).
+func (p *Pattern) Substitute(values map[string]string) (string, error) {
+	if len(p.occ) == 0 {
+		return p.lits[0], nil
+	}
+	var b strings.Builder
+	b.WriteString(p.lits[0])
+	for i, k := range p.occ {
+		v, ok := values[p.names[k]]
+		if !ok {
+			return "", &MissingError{Pattern: p.src, Name: p.names[k]}
+		}
+		b.WriteString(v)
+		b.WriteString(p.lits[i+1])
+	}
+	return b.String(), nil
+}
+
+// progSize returns the number of instructions of re's compiled program, the
+// per-byte cost of matching it in the worst case.
+func progSize(re string) int {
+	r, err := syntax.Parse(re, syntax.Perl)
+	if err != nil {
+		return 1 << 20 // cannot happen: re compiled
+	}
+	prog, err := syntax.Compile(r.Simplify())
+	if err != nil {
+		return 1 << 20
+	}
+	return len(prog.Inst)
+}
+
+// unanchor returns constraint re ready to be embedded in the pattern's
+// regexp. A constraint always matches a whole value, so a leading "^" or
+// "\A" and a trailing "$" or "\z" are redundant and dropped. Anywhere else
+// an assertion (^ $ \A \z \b \B) would test the text around the value,
+// not the value, which RE2 cannot express, so it is an error.
+func unanchor(re string) (string, error) {
+	r, err := syntax.Parse(re, syntax.Perl)
+	if err != nil {
+		return "", err
+	}
+	stripped := false
+	switch {
+	case r.Op == syntax.OpBeginText || r.Op == syntax.OpEndText:
+		r, stripped = &syntax.Regexp{Op: syntax.OpEmptyMatch}, true
+	case r.Op == syntax.OpConcat:
+		if len(r.Sub) > 0 && r.Sub[0].Op == syntax.OpBeginText {
+			r.Sub, stripped = r.Sub[1:], true
+		}
+		if n := len(r.Sub); n > 0 && r.Sub[n-1].Op == syntax.OpEndText {
+			r.Sub, stripped = r.Sub[:n-1], true
+		}
+	}
+	var walk func(r *syntax.Regexp) bool
+	walk = func(r *syntax.Regexp) bool {
+		switch r.Op {
+		case syntax.OpBeginLine, syntax.OpEndLine, syntax.OpBeginText, syntax.OpEndText,
+			syntax.OpWordBoundary, syntax.OpNoWordBoundary:
+			return true
+		}
+		for _, sub := range r.Sub {
+			if walk(sub) {
+				return true
+			}
+		}
+		return false
+	}
+	if walk(r) {
+		return "", fmt.Errorf(`%q: ^ and \A may only start it, $ and \z only end it, \b and \B are not allowed (a constraint always matches a whole value)`, re)
+	}
+	if !stripped {
+		return re, nil
+	}
+	return r.String(), nil
+}
