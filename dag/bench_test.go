@@ -7,6 +7,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/flowmake/flowmake/rules"
 )
 
 // benchFlow chains three rules over n samples: 3n jobs and "all".
@@ -95,4 +97,46 @@ func reportHeap(b *testing.B) {
 	runtime.ReadMemStats(&after)
 	runtime.KeepAlive(g)
 	b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/(1<<20), "live-MB")
+}
+
+// BenchmarkIndexLookup: finding the producer of a file among 500 rules
+// with distinct prefixes, plus 10 catch-all patterns, costs a few map
+// lookups and regexp matches, not 510 matches.
+func BenchmarkIndexLookup(b *testing.B) {
+	var src strings.Builder
+	src.WriteString("rule \"all\" { input = [] }\n")
+	for i := range 500 {
+		fmt.Fprintf(&src, "rule \"r%d\" { output = [\"d%d/{s}.txt\"] }\n", i, i)
+	}
+	for i := range 10 {
+		fmt.Fprintf(&src, "rule \"x%d\" { output = [\"{s}.x%d\"] }\n", i, i)
+	}
+	wf := parse(b, src.String())
+	var x index
+	x.build(wf)
+	var out []Candidate
+	b.ReportAllocs()
+	for b.Loop() {
+		out = x.lookup("d250/sample.txt", out[:0])
+		if len(out) != 1 {
+			b.Fatal(out)
+		}
+	}
+}
+
+// BenchmarkEvalOnly100k evaluates the 100k jobs' rules again, no graph:
+// Build's cost minus this is the graph's own cost.
+func BenchmarkEvalOnly100k(b *testing.B) {
+	wf := parse(b, benchFlow(benchSamples))
+	g, err := Build(wf, Options{Stat: fstest.MapFS{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, j := range g.Jobs {
+			j.Spec.Rule.Eval(j.Spec.Wildcards, rules.Env{})
+		}
+	}
 }

@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"math"
 	"path"
+	"runtime"
 	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -13,17 +17,28 @@ import (
 	"github.com/flowmake/flowmake/wildcard"
 )
 
-// Visit states of a job during resolution (depth-first, explicit stack).
+// Visit states of a job in the depth-first pass that orders the graph.
 const (
-	white uint8 = iota // not expanded yet
-	gray               // on the stack: its inputs are being resolved
+	white uint8 = iota // not visited
+	gray               // on the stack
 	black              // done, in Graph.Jobs
 )
 
-// maxDepth bounds the resolution stack. A rule whose input matches its own
-// output pattern with a longer value ("{x}" from "{x}.gz") would otherwise
-// grow the chain until memory runs out; real chains are far shorter.
+// Resolution states of a job.
+const (
+	fresh     uint8 = iota // created, not evaluated yet
+	evaluated              // Spec is set; inputs not resolved
+	expanded               // Deps are set
+)
+
+// maxDepth bounds resolution. A rule whose input matches its own output
+// pattern with a longer value ("{x}" from "{x}.gz") would otherwise grow
+// the graph until memory runs out; real chains are far shorter.
 const maxDepth = 1 << 20
+
+// parallelEval is the least number of jobs evaluated at once worth
+// spreading over goroutines.
+const parallelEval = 64
 
 // absent is the mtime of a file that does not exist.
 const absent = math.MinInt64
@@ -45,6 +60,7 @@ type builder struct {
 	until   map[string]bool     // --until rules
 	done    map[string]bool     // checkpoint jobs (by Key) that are done
 
+	fresh []*Job // created, to be evaluated
 	stack []frame
 	cands []Candidate
 	work  []*Job // staleness worklist
@@ -55,7 +71,7 @@ type builder struct {
 
 type frame struct {
 	job  *Job
-	next int // index into job.Deps of the next dep to walk
+	next int // index into job.Deps of the next dep to visit
 }
 
 // Build resolves opts.Targets against the workflow, demand-driven, and
@@ -105,8 +121,35 @@ func Build(wf *rules.Workflow, opts Options) (*Graph, error) {
 	if len(targets) == 0 {
 		targets = []string{wf.Rules[0].Name}
 	}
+	var missing *NoTargetError
 	for _, t := range targets {
-		if err := b.target(t); err != nil {
+		err := b.target(t)
+		if e, ok := err.(*NoTargetError); ok && e.Wildcards == nil {
+			// Reported after resolving the other targets, whose files
+			// make better suggestions.
+			if missing == nil {
+				missing = e
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	err = b.resolve(b.g.Targets)
+	if missing != nil {
+		names := []string{b.suggestFile(path.Clean(missing.Target))}
+		for _, r := range wf.Rules {
+			names = append(names, r.Name)
+		}
+		missing.DidYouMean = closest(path.Clean(missing.Target), names)
+		return nil, missing
+	}
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range b.g.Targets {
+		if err := b.order(t); err != nil {
 			return nil, err
 		}
 	}
@@ -142,32 +185,24 @@ func (b *builder) target(t string) error {
 		if names := patternNames(r); len(names) > 0 {
 			return &NoTargetError{Target: t, Wildcards: names}
 		}
-		j, err := b.job(r, map[string]string{}, "")
-		if err != nil {
-			return err
-		}
-		b.addTarget(j)
-		return b.walk(j)
+		b.addTarget(b.job(r, map[string]string{}, "", nil))
+		return nil
 	}
 	f := path.Clean(t)
-	j, err := b.producerOf(f)
+	j, err := b.producerOf(f, nil)
 	if err == errNoProducer {
 		if b.mtime(f) != absent {
 			// An existing file nothing makes: nothing to do for it.
 			b.sources[f] = struct{}{}
 			return nil
 		}
-		names := append([]string(nil), b.suggestFile(f))
-		for _, r := range b.wf.Rules {
-			names = append(names, r.Name)
-		}
-		return &NoTargetError{Target: t, DidYouMean: closest(f, names)}
+		return &NoTargetError{Target: t}
 	}
 	if err != nil {
 		return err
 	}
 	b.addTarget(j)
-	return b.walk(j)
+	return nil
 }
 
 func (b *builder) addTarget(j *Job) {
@@ -192,18 +227,46 @@ func patternNames(r *rules.Rule) []string {
 	return names
 }
 
-// walk resolves root and everything upstream of it depth-first with an
-// explicit stack (chains of any length, no recursion), appending finished
-// jobs to Graph.Jobs in post-order, which is a topological order.
-func (b *builder) walk(root *Job) error {
+// resolve evaluates and expands roots and everything upstream of them,
+// breadth first: each wave's new jobs are evaluated together, in parallel
+// when there are many, since evaluation is most of the cost. The waves
+// are processed in a fixed order, so the graph and the first error are
+// deterministic.
+func (b *builder) resolve(roots []*Job) error {
+	if err := b.evalFresh(); err != nil {
+		return err
+	}
+	wave := roots
+	for depth := 0; len(wave) > 0; depth++ {
+		if depth > maxDepth {
+			j := wave[0]
+			return fmt.Errorf("dependency chain deeper than %d jobs at %s%s; does a rule's input match its own output pattern?",
+				maxDepth, j, neededBy(b.chainFrom(j.parent)))
+		}
+		for _, j := range wave {
+			if j.state == evaluated {
+				if err := b.expand(j); err != nil {
+					return err
+				}
+			}
+		}
+		wave = append(wave[:0:0], b.fresh...)
+		if err := b.evalFresh(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// order appends root and the jobs upstream of it that are not in
+// Graph.Jobs yet, depth first in post-order (a topological order), with an
+// explicit stack so chains of any length are fine, and finds cycles.
+func (b *builder) order(root *Job) error {
 	if root.visit == black {
 		return nil
 	}
 	b.stack = append(b.stack[:0], frame{job: root})
 	root.visit = gray
-	if err := b.expand(root); err != nil {
-		return err
-	}
 	for len(b.stack) > 0 {
 		f := &b.stack[len(b.stack)-1]
 		j := f.job
@@ -216,15 +279,8 @@ func (b *builder) walk(root *Job) error {
 			case gray:
 				return b.cycleError(d)
 			}
-			if len(b.stack) >= maxDepth {
-				return fmt.Errorf("dependency chain deeper than %d jobs at %s%s; does a rule's input match its own output pattern?",
-					maxDepth, d, neededBy(b.chain()))
-			}
 			d.visit = gray
 			b.stack = append(b.stack, frame{job: d})
-			if err := b.expand(d); err != nil {
-				return err
-			}
 			continue
 		}
 		b.stack = b.stack[:len(b.stack)-1]
@@ -237,19 +293,73 @@ func (b *builder) walk(root *Job) error {
 	return nil
 }
 
-// expand resolves the producers of j's inputs (evaluating new jobs, not
-// walking them) and links them as j's Deps, then the checkpoint jobs its
-// inputs called checkpoint_output on.
+// evalFresh evaluates the jobs created since the last call, then records
+// their outputs in Producer in creation order.
+func (b *builder) evalFresh() error {
+	jobs := b.fresh
+	b.fresh = b.fresh[:0]
+	if len(jobs) == 0 {
+		return nil
+	}
+	diags := make([]hcl.Diagnostics, len(jobs))
+	eval := func(i int) {
+		j := jobs[i]
+		spec, ds := j.Spec.Rule.Eval(j.Spec.Wildcards, b.env)
+		diags[i] = ds
+		if !ds.HasErrors() && spec != nil {
+			j.Spec = spec
+			j.state = evaluated
+		}
+	}
+	if n := runtime.GOMAXPROCS(0); n > 1 && len(jobs) >= parallelEval {
+		var wg sync.WaitGroup
+		next := atomic.Int64{}
+		for range n {
+			wg.Go(func() {
+				for {
+					i := int(next.Add(1)) - 1
+					if i >= len(jobs) {
+						return
+					}
+					eval(i)
+				}
+			})
+		}
+		wg.Wait()
+	} else {
+		for i := range jobs {
+			eval(i)
+		}
+	}
+	for i, j := range jobs {
+		if j.state != evaluated {
+			return &EvalError{Job: j.Key, Rule: j.Spec.Rule, Wildcards: j.Spec.Wildcards,
+				Diags: diags[i], Chain: b.chainFrom(j)[1:]}
+		}
+		b.warn(diags[i])
+		for _, o := range j.Spec.Outputs {
+			if _, ok := b.g.Producer[o.Path]; !ok {
+				b.g.Producer[o.Path] = j
+			}
+		}
+	}
+	return nil
+}
+
+// expand finds the producers of j's inputs and the checkpoint jobs its
+// inputs called checkpoint_output on, and links them as j's Deps. New
+// jobs are only created here; evalFresh evaluates them.
 func (b *builder) expand(j *Job) error {
 	spec := j.Spec
+	j.state = expanded
 	if n := len(spec.Inputs) + len(spec.Checkpoints); n > 0 && j.Deps == nil {
 		j.Deps = make([]*Job, 0, min(n, 16))
 	}
 	for i := range spec.Inputs {
 		p := spec.Inputs[i].Path
-		d, err := b.producerOf(p)
+		d, err := b.producerOf(p, j)
 		if err == errNoProducer {
-			return &MissingInputError{File: p, Chain: b.chain(), DidYouMean: b.suggestFile(p)}
+			return &MissingInputError{File: p, Chain: b.chainFrom(j), DidYouMean: b.suggestFile(p)}
 		}
 		if err != nil {
 			return err
@@ -259,7 +369,7 @@ func (b *builder) expand(j *Job) error {
 		}
 	}
 	for _, ref := range spec.Checkpoints {
-		d, err := b.checkpointJob(ref)
+		d, err := b.checkpointJob(ref, j)
 		if err != nil {
 			return err
 		}
@@ -280,9 +390,9 @@ func link(j, d *Job) {
 
 var errNoProducer = errors.New("no producer")
 
-// producerOf returns the job that makes file p, nil for an existing source
-// file, or errNoProducer.
-func (b *builder) producerOf(p string) (*Job, error) {
+// producerOf returns the job that makes file p, which consumer needs (nil
+// for a target): nil for an existing source file, or errNoProducer.
+func (b *builder) producerOf(p string, consumer *Job) (*Job, error) {
 	if j := b.g.Producer[p]; j != nil {
 		return j, nil
 	}
@@ -303,10 +413,10 @@ func (b *builder) producerOf(p string) (*Job, error) {
 	default:
 		var ok bool
 		if c, ok = b.byRuleOrder(); !ok {
-			return nil, &AmbiguityError{File: p, Candidates: append([]Candidate(nil), b.cands...), Chain: b.chain()}
+			return nil, &AmbiguityError{File: p, Candidates: append([]Candidate(nil), b.cands...), Chain: b.chainFrom(consumer)}
 		}
 	}
-	return b.job(c.Rule, c.Wildcards, p)
+	return b.job(c.Rule, c.Wildcards, p, consumer), nil
 }
 
 // byRuleOrder picks the earliest candidate in ruleorder when every
@@ -325,28 +435,18 @@ func (b *builder) byRuleOrder() (Candidate, bool) {
 	return b.cands[best], true
 }
 
-// job returns the job of rule r for binding wc, evaluating it the first
-// time. via is the file it is needed for, kept for error chains.
-func (b *builder) job(r *rules.Rule, wc map[string]string, via string) (*Job, error) {
+// job returns the job of rule r for binding wc, creating it (to be
+// evaluated by evalFresh) the first time. via is the file it is needed
+// for and parent the job that needs it, kept for error chains.
+func (b *builder) job(r *rules.Rule, wc map[string]string, via string, parent *Job) *Job {
 	key := jobKey(r.Name, wc)
 	if j := b.jobs[key]; j != nil {
-		return j, nil
+		return j
 	}
-	spec, diags := r.Eval(wc, b.env)
-	if diags.HasErrors() || spec == nil {
-		self := &Job{Key: key, Spec: &rules.Job{Rule: r, Wildcards: wc}}
-		chain := append([]Link{{Job: self, File: via}}, b.chain()...)
-		return nil, &EvalError{Job: key, Rule: r, Wildcards: wc, Diags: diags, Chain: chain[1:]}
-	}
-	b.warn(diags)
-	j := &Job{ID: -1, Key: key, Spec: spec, via: via}
+	j := &Job{ID: -1, Key: key, Spec: &rules.Job{Rule: r, Wildcards: wc}, via: via, parent: parent}
 	b.jobs[key] = j
-	for _, o := range spec.Outputs {
-		if _, ok := b.g.Producer[o.Path]; !ok {
-			b.g.Producer[o.Path] = j
-		}
-	}
-	return j, nil
+	b.fresh = append(b.fresh, j)
+	return j
 }
 
 func (b *builder) warn(diags hcl.Diagnostics) {
@@ -384,50 +484,32 @@ func refWildcards(r *rules.Rule, ref rules.CheckpointRef) (map[string]string, bo
 	return wc, true
 }
 
-// checkpointJob resolves the checkpoint job a checkpoint_output call named.
-func (b *builder) checkpointJob(ref rules.CheckpointRef) (*Job, error) {
+// checkpointJob resolves the checkpoint job a checkpoint_output call in
+// consumer named.
+func (b *builder) checkpointJob(ref rules.CheckpointRef, consumer *Job) (*Job, error) {
 	r := b.wf.ByName[ref.Rule]
 	if r == nil {
-		return nil, fmt.Errorf("checkpoint_output(%q): no such checkpoint%s", ref.Rule, neededBy(b.chain()))
+		return nil, fmt.Errorf("checkpoint_output(%q): no such checkpoint%s", ref.Rule, neededBy(b.chainFrom(consumer)))
 	}
 	wc, ok := refWildcards(r, ref)
 	if !ok {
 		return nil, fmt.Errorf("checkpoint_output(%q): wildcards {%s} needed, got %s%s",
-			ref.Rule, joinNames(patternNames(r)), wildcardList(ref.Wildcards), neededBy(b.chain()))
+			ref.Rule, strings.Join(patternNames(r), "}, {"), wildcardList(ref.Wildcards), neededBy(b.chainFrom(consumer)))
 	}
 	via := ""
 	if len(r.Patterns) > 0 {
 		via, _ = r.Patterns[0].Substitute(wc)
 	}
-	return b.job(r, wc, via)
+	return b.job(r, wc, via, consumer), nil
 }
 
-func joinNames(ns []string) string {
-	s := ""
-	for i, n := range ns {
-		if i > 0 {
-			s += "}, {"
-		}
-		s += n
-	}
-	return s
-}
-
-// chain is the resolution stack as error links, needing job first, then
-// on through first dependents to a target (the stack does not reach the
-// target when a checkpoint re-resolution started it).
-func (b *builder) chain() []Link {
+// chainFrom is the chain of jobs that needed j, j first: each job's
+// parent is the job that first needed it, up to a target.
+func (b *builder) chainFrom(j *Job) []Link {
 	var out []Link
-	for i := len(b.stack) - 1; i >= 0; i-- {
-		j := b.stack[i].job
+	for n := 0; j != nil && n <= len(b.jobs); n++ {
 		out = append(out, Link{Job: j, File: j.via})
-	}
-	if len(b.stack) > 0 {
-		j := b.stack[0].job
-		for n := 0; len(j.Dependents) > 0 && n <= len(b.g.Jobs); n++ {
-			j = j.Dependents[0]
-			out = append(out, Link{Job: j, File: j.via})
-		}
+		j = j.parent
 	}
 	return out
 }

@@ -53,9 +53,9 @@ align (s=B): missing output: results/B.bam
 all: upstream changed: results/B.bam
 `,
 	}, {
-		name: "file target",
-		src:  alignFlow,
-		opts: Options{Targets: []string{"./results//B.bam"}},
+		name:  "file target",
+		src:   alignFlow,
+		opts:  Options{Targets: []string{"./results//B.bam"}},
 		files: map[string]int{"data/A.fq": 0, "data/B.fq": 0},
 		want: `align (s=B): missing output: results/B.bam
 `,
@@ -178,10 +178,10 @@ func TestBuildErrors(t *testing.T) {
 			}
 		},
 	}, {
-		name: "missing input without anything close",
-		src:  alignFlow,
+		name:  "missing input without anything close",
+		src:   alignFlow,
 		files: map[string]int{"data/A.fq": 0},
-		want: []string{"no rule makes data/B.fq, needed by results/B.bam (rule align, s=B) <- rule all"},
+		want:  []string{"no rule makes data/B.fq, needed by results/B.bam (rule align, s=B) <- rule all"},
 		check: func(t *testing.T, err error) {
 			if strings.Contains(err.Error(), "did you mean") {
 				t.Errorf("unexpected suggestion: %v", err)
@@ -267,10 +267,10 @@ rule "loop" {
 			}
 		},
 	}, {
-		name:  "unknown target suggests a rule",
-		src:   alignFlow,
-		opts:  Options{Targets: []string{"al"}},
-		want:  []string{"no rule makes target al and it does not exist; did you mean all?"},
+		name: "unknown target suggests a rule",
+		src:  alignFlow,
+		opts: Options{Targets: []string{"al"}},
+		want: []string{"no rule makes target al and it does not exist; did you mean all?"},
 	}, {
 		name:  "unknown file target suggests a producible file",
 		src:   alignFlow,
@@ -355,5 +355,38 @@ func TestReasonString(t *testing.T) {
 	}
 	if got := fmt.Sprint(Reason{Kind: InputListChanged}); got != "input list changed" {
 		t.Error(got)
+	}
+}
+
+// Evaluation runs in parallel for wide waves; the error reported must not
+// depend on which goroutine failed first.
+func TestParallelEvalErrorIsDeterministic(t *testing.T) {
+	var samples, units []string
+	for i := range 300 {
+		samples = append(samples, fmt.Sprintf("%q", fmt.Sprintf("s%03d", i)))
+		if i != 17 && i != 250 {
+			units = append(units, fmt.Sprintf("s%03d = \"u%d\"", i, i))
+		}
+	}
+	src := fmt.Sprintf(`
+config {
+  samples = [%s]
+  units   = { %s }
+}
+rule "all" {
+  input = expand("out/{s}.txt", { s = config.samples })
+}
+rule "count" {
+  input  = [config.units[wildcards.s]]
+  output = ["out/{s}.txt"]
+}
+`, strings.Join(samples, ", "), strings.Join(units, ", "))
+	wf := parse(t, src)
+	for range 5 {
+		_, err := Build(wf, Options{Stat: disk(nil)})
+		var e *EvalError
+		if !errors.As(err, &e) || e.Job != "count (s=s017)" {
+			t.Fatalf("want the error of count (s=s017), got %v", err)
+		}
 	}
 }

@@ -6,12 +6,11 @@ import (
 
 // reresolve evaluates p again (its checkpoints may be done now), replaces
 // its Deps with the producers of its new inputs and resolves any new jobs,
-// which walk appends to Graph.Jobs.
+// which order appends to Graph.Jobs.
 func (b *builder) reresolve(p *Job) error {
 	spec, diags := p.Spec.Rule.Eval(p.Spec.Wildcards, b.env)
 	if diags.HasErrors() || spec == nil {
-		b.stack = append(b.stack[:0], frame{job: p})
-		return &EvalError{Job: p.Key, Rule: p.Spec.Rule, Wildcards: p.Spec.Wildcards, Diags: diags, Chain: b.chain()[1:]}
+		return &EvalError{Job: p.Key, Rule: p.Spec.Rule, Wildcards: p.Spec.Wildcards, Diags: diags, Chain: b.chainFrom(p)[1:]}
 	}
 	b.warn(diags)
 	for _, d := range p.Deps {
@@ -25,8 +24,12 @@ func (b *builder) reresolve(p *Job) error {
 			b.g.Producer[o.Path] = p
 		}
 	}
+	p.state = evaluated
+	if err := b.resolve([]*Job{p}); err != nil {
+		return err
+	}
 	p.visit = white
-	return b.walk(p)
+	return b.order(p)
 }
 
 // checkpointDone implements resolver: checkpoint job c finished in this
@@ -93,6 +96,10 @@ func (b *builder) checkpointDone(c *Job) ([]*Job, error) {
 	older = slices.Compact(older)
 
 	if len(b.until) > 0 {
+		// Dependents first: the re-evaluated jobs, then the new ones.
+		for _, p := range pend {
+			b.untilOne(p)
+		}
 		for i := len(added) - 1; i >= 0; i-- {
 			b.untilOne(added[i])
 		}

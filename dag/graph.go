@@ -2,6 +2,34 @@
 // Rulefile's output patterns, decides which jobs are stale, and draws the
 // graph as DOT. The graph is plain data; dag never runs a process and reads
 // the disk only through Stat.
+//
+// Resolution. A file is matched against an index of output patterns
+// (literal outputs by path, the others by literal prefix, then suffix,
+// then the pattern's regexp), so the cost per file does not grow with the
+// number of jobs. A job is a rule and a binding, evaluated once. Jobs are
+// resolved breadth first and each wave's new jobs are evaluated together,
+// in parallel when there are many: evaluation is most of the cost. Then a
+// depth-first pass with an explicit stack orders the jobs (Graph.Jobs is
+// topological, IDs are indexes) and finds cycles. Both are linear in jobs
+// and edges and have no recursion, so chains of any length are fine.
+//
+// Choices where the contract is silent:
+//   - A file inside a directory() output is not linked to the job that
+//     makes the directory (as in Snakemake); it is a source if it exists.
+//   - --until holds jobs back after staleness is decided: a held job has
+//     Stale false and keeps the Reason it would run for.
+//   - A target job without outputs (like "all") counts as requesting its
+//     inputs, so their missing producers run; a job with neither inputs nor
+//     outputs always runs (Reason NoOutputs).
+//   - When several files need a stale job, Reason.Path names the first
+//     input (in declaration order) whose producer is stale.
+//   - Checkpoints: a job whose checkpoint_output is not done waits
+//     (PendingCheckpoint) with the checkpoint job among its Deps. A
+//     checkpoint job already up to date counts as done at build time, so
+//     its waiters are resolved by Build itself; otherwise Plan.Done
+//     resolves them when the checkpoint succeeds. Jobs added then get the
+//     next IDs; Graph.Jobs stays topological except that a re-resolved
+//     job may now come before its new deps.
 package dag
 
 import (
@@ -61,9 +89,11 @@ type Job struct {
 
 	// Builder scratch, kept on the job so resolution allocates nothing
 	// per job beyond the job itself.
-	visit   uint8  // white, gray (on the resolution stack), black
+	state   uint8  // fresh, evaluated, expanded
+	visit   uint8  // white, gray, black: ordering
 	markBy  *Job   // the last job that listed this one as a dep: dedups Deps
 	via     string // the file this job was first needed for; "" for a rule target
+	parent  *Job   // the job that first needed this one; nil for a target
 	missing string // first missing output; "" when all exist
 	oldest  int64  // mtime of the oldest output (UnixNano)
 	effOut  int64  // newest input time: the time a missing output stands for
@@ -95,13 +125,13 @@ type Checker interface {
 
 // Options steer Build.
 type Options struct {
-	Targets    []string // file paths or rule names; none means the first rule
-	Stat       Stat
-	Env        rules.Env
-	ForceAll   bool     // -F
-	ForceRules []string // -R: jobs of these rules and everything downstream
-	Until      []string // --until: run only jobs of these rules and their upstream
-	Checker    Checker  // nil: timestamps only
+	Targets    []string  // file paths or rule names; none means the first rule
+	Stat       Stat      // nil means OSStat("")
+	Env        rules.Env // CheckpointDone is wrapped: Build adds the checkpoints it knows are done
+	ForceAll   bool      // -F
+	ForceRules []string  // -R: jobs of these rules and everything downstream
+	Until      []string  // --until: run only jobs of these rules and their upstream
+	Checker    Checker   // nil: timestamps only
 }
 
 // resolver re-resolves the jobs that wait on a checkpoint once it has run.

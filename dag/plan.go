@@ -107,6 +107,16 @@ func (p *Plan) Done(j *Job, ok bool) ([]*Job, error) {
 				recounted[c] = true
 			}
 		}
+		// A job that joined the plan may have waiting dependents that
+		// did not count it.
+		for _, c := range changed {
+			for _, d := range c.Dependents {
+				if c.Stale && !recounted[d] && p.state[d.ID] == waitingDeps {
+					p.admit(d)
+					recounted[d] = true
+				}
+			}
+		}
 	}
 	for _, d := range j.Dependents {
 		// admit counted j (finished) out of the jobs it re-admitted already.

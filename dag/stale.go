@@ -316,7 +316,7 @@ func (b *builder) checkpointRounds() error {
 
 // renumber puts Graph.Jobs back in topological order after re-resolution
 // appended the new deps of older jobs: a depth-first post-order from the
-// targets, as walk makes it.
+// targets, as order makes it.
 func (b *builder) renumber() {
 	old := b.g.Jobs
 	out := make([]*Job, 0, len(old))

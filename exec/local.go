@@ -2,7 +2,6 @@ package exec
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -63,6 +62,12 @@ func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
 		if err := os.MkdirAll(filepath.Dir(resolve(spec.Dir, p)), 0o777); err != nil {
 			return err
 		}
+	}
+	if spec.Command == "" && spec.Script == "" {
+		// A rule without shell or script (an "all" rule, touch() outputs)
+		// has nothing to run and succeeds.
+		r.ExitCode = 0
+		return nil
 	}
 	args, err := commandLine(spec)
 	if err != nil {
@@ -192,9 +197,6 @@ func (l Local) wait(ctx context.Context, cmd *osexec.Cmd, kill <-chan struct{}) 
 // executed itself and needs its #! line and execute bit).
 func commandLine(spec Spec) ([]string, error) {
 	if spec.Script == "" {
-		if spec.Command == "" {
-			return nil, errors.New("no shell command or script")
-		}
 		return []string{"bash", "-euo", "pipefail", "-c", spec.Command}, nil
 	}
 	switch strings.ToLower(filepath.Ext(spec.Script)) {

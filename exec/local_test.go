@@ -52,6 +52,13 @@ func TestLocalExit(t *testing.T) {
 	}
 }
 
+func TestLocalNothingToRun(t *testing.T) {
+	// A rule like "all" has neither shell nor script.
+	if r := (Local{}).Run(context.Background(), Spec{Dir: t.TempDir()}); !r.OK() {
+		t.Errorf("got %+v, want success", r)
+	}
+}
+
 func TestLocalStartError(t *testing.T) {
 	dir := t.TempDir()
 	r := Local{}.Run(context.Background(), Spec{Script: "missing-program", Dir: dir})

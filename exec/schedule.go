@@ -132,9 +132,7 @@ type scheduler struct {
 	stopping bool // no new starts: a failure without KeepGoing, an error, or cancel
 	err      error
 	sum      Summary
-	okByID   []bool                  // by Job.ID: finished successfully in this run
 	temps    map[*dag.Job]*tempState // producers with temp outputs being consumed
-	stopTime time.Time
 }
 
 type finished struct {
@@ -200,8 +198,9 @@ func (s *scheduler) run() (Summary, error) {
 			s.killNow()
 		}
 	}
-	// Another interrupt may have come while the last jobs ended.
-	if s.jobCtx.Err() != nil && !s.sum.Interrupted {
+	// An interrupt that came while the last jobs ended still counts,
+	// unless nothing was left to do.
+	if s.jobCtx.Err() != nil && !s.sum.Interrupted && s.plan.More() {
 		s.interrupt()
 	}
 	s.sum.Total = s.plan.Total()
@@ -231,7 +230,6 @@ func (s *scheduler) interrupt() {
 	}
 	s.sum.Interrupted = true
 	s.stopping = true
-	s.stopTime = time.Now()
 	s.cancel()
 	grace, kill, killed := s.opts.Grace, s.opts.Kill, s.kill
 	go func() {
@@ -318,7 +316,7 @@ func (s *scheduler) fits(j *dag.Job) bool {
 // (a best-first walk of the heap), until maxBypass jobs went ahead of the
 // best one: then running jobs drain until it fits.
 func (s *scheduler) dispatch() {
-	for s.queue.Len() > 0 && s.slots < s.opts.Cores && !s.stopping {
+	for s.queue.Len() > 0 && s.slots < s.opts.Cores && !s.stopping && s.jobCtx.Err() == nil {
 		best := s.queue[0]
 		if s.fits(best) {
 			s.start(heap.Pop(&s.queue).(*dag.Job))
@@ -445,17 +443,9 @@ func (s *scheduler) afterDone(j *dag.Job, ok bool) {
 		s.stopping = true
 	}
 	if ok {
-		s.markOK(j)
 		s.releaseTemps(j)
 	}
 	s.admit(more)
-}
-
-func (s *scheduler) markOK(j *dag.Job) {
-	for len(s.okByID) <= j.ID {
-		s.okByID = append(s.okByID, false)
-	}
-	s.okByID[j.ID] = true
 }
 
 // jobHeap orders ready jobs: higher priority first, then the longer path

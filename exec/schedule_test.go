@@ -636,6 +636,18 @@ func TestCancelStopsRun(t *testing.T) {
 	}
 }
 
+func TestCancelledBeforeStart(t *testing.T) {
+	var b graph
+	b.job("a")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	fake := &Fake{}
+	s, err := Run(ctx, b.plan(), fake, Options{})
+	if !errors.Is(err, context.Canceled) || !s.Interrupted || s.Skipped != 1 || len(fake.Calls()) != 0 {
+		t.Errorf("err %v, summary %+v, calls %v", err, s, fake.Names())
+	}
+}
+
 func TestEmptyPlan(t *testing.T) {
 	var b graph
 	b.job("uptodate").Stale = false

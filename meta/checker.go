@@ -10,8 +10,8 @@ import (
 )
 
 // Checker refines the timestamp verdict with what the store knows; it is
-// the dag.Checker the CLI passes to dag.Build. Each Check reads the store
-// in one read transaction. It is safe for concurrent use.
+// the dag.Checker the CLI passes to dag.Build. Checks share the store's
+// read transaction (see Store.Get). It is safe for concurrent use.
 //
 // The rules, per job (outputs relative to dir):
 //   - An existing output with an incomplete mark: Incomplete, whatever the
@@ -73,7 +73,7 @@ func (c *Checker) Check(j *dag.Job, byTime dag.Reason) dag.Reason {
 		return byTime
 	}
 	var out dag.Reason
-	err := c.s.View(func(r *Reader) error {
+	err := c.s.shared(func(r *Reader) error {
 		var err error
 		out, err = c.check(r, j, byTime)
 		return err
@@ -249,6 +249,18 @@ func inputPaths(spec *rules.Job) []string {
 // listChange compares two input lists as sets and names the first input
 // of now that was not in was, else the first of was that is not in now.
 func listChange(was, now []string) (string, bool) {
+	if len(was) == len(now) {
+		same := true
+		for i := range was {
+			if was[i] != now[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return "", false // the common case, without maps
+		}
+	}
 	old := make(map[string]bool, len(was))
 	for _, p := range was {
 		old[key(p)] = true

@@ -2,6 +2,7 @@ package meta
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -210,7 +211,7 @@ func TestCheckerRecord(t *testing.T) {
 		t.Errorf("NewRecord =\n%+v\nwant\n%+v", plain, want)
 	}
 
-	c := NewChecker(f.s, all(), f.root)
+	c := NewChecker(f.s, allTriggers(), f.root)
 	rec := c.Record(j, start, end, 0, "1.2.3")
 	if rec.CodeHash != want.CodeHash || len(rec.InputHashes) != 2 ||
 		rec.InputHashes["ref.txt"].Sum != CodeHash("ACGT") || rec.InputHashes["ref.txt"].Size != 4 {
@@ -223,7 +224,9 @@ func TestCheckerRecord(t *testing.T) {
 	}
 }
 
-func all() Triggers { return Triggers{Mtime: true, Params: true, Input: true, Code: true, Content: true} }
+func allTriggers() Triggers {
+	return Triggers{Mtime: true, Params: true, Input: true, Code: true, Content: true}
+}
 
 func TestCheckerStoreError(t *testing.T) {
 	f := newFixture(t)
@@ -250,3 +253,51 @@ func TestCheckerNoOutputs(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkCheck10k is a no-op run's staleness pass over 10,000 up-to-date
+// jobs with records, default triggers: one read transaction per job.
+func BenchmarkCheck10k(b *testing.B) {
+	root := b.TempDir()
+	s, err := Open(filepath.Join(root, ".flowmake"), OpenOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	c := NewChecker(s, DefaultTriggers, root)
+	jobs := make([]*dag.Job, 10000)
+	var recs []func(tx *bolt.Tx) error
+	for i := range jobs {
+		sample := fmt.Sprintf("s%05d", i)
+		out := "results/" + sample + ".txt"
+		jobs[i] = &dag.Job{Key: "count (sample=" + sample + ")", Spec: &rules.Job{
+			Rule:      &rules.Rule{Name: "count"},
+			Wildcards: map[string]string{"sample": sample},
+			Inputs:    paths("data/"+sample+"/R1.fq.gz", "data/"+sample+"/R2.fq.gz", "ref/genome.fa"),
+			Outputs:   paths(out),
+			Params:    cty.ObjectVal(map[string]cty.Value{"min": cty.NumberIntVal(3), "flags": cty.StringVal("-a -b")}),
+			Shell:     "count --min 3 -a -b data/" + sample + "/R1.fq.gz > " + out,
+		}}
+		v := encodeRecord(ptr(c.Record(jobs[i], time.Now(), time.Now(), 0, "0.1.0")))
+		recs = append(recs, func(tx *bolt.Tx) error { return tx.Bucket(bucketRecords).Put([]byte(out), v) })
+	}
+	if err := s.update(func(tx *bolt.Tx) error {
+		for _, put := range recs {
+			if err := put(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	defer cpuTime(b)()
+	for b.Loop() {
+		for _, j := range jobs {
+			if r := c.Check(j, dag.Reason{}); r.Kind != dag.UpToDate {
+				b.Fatal(j, r)
+			}
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }

@@ -1,12 +1,15 @@
 package meta
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -48,6 +51,9 @@ func ParamsHash(params cty.Value) (h string) {
 	if params.Type() == cty.NilType {
 		return CodeHash("params: none")
 	}
+	if b, ok := appendJSON(make([]byte, 0, 128), params); ok {
+		return sum64(xxhash.Sum64(b))
+	}
 	v, _ := params.UnmarkDeep()
 	if !v.IsWhollyKnown() {
 		return CodeHash("params: unknown " + v.Type().FriendlyName())
@@ -57,6 +63,112 @@ func ParamsHash(params cty.Value) (h string) {
 		return CodeHash("params: invalid: " + err.Error())
 	}
 	return sum64(xxhash.Sum64(b))
+}
+
+// appendJSON is a fast path for ctyjson.Marshal(v.UnmarkDeep(), v.Type())
+// with byte-identical output (TestAppendJSONMatchesCty), for the values
+// params hold: known strings, bools, numbers, and collections of them,
+// marked or not (marks are dropped node by node, without UnmarkDeep's
+// copy of the whole value).
+// It reports false for anything else (dynamic or capsule types, unknowns,
+// infinities, numbers without an int64 form), which then takes the slow
+// path. It exists because ctyjson formats every number through big.Float's
+// shortest-decimal routine, which made params hashing most of a no-op
+// run's staleness pass.
+func appendJSON(b []byte, v cty.Value) ([]byte, bool) {
+	v, _ = v.Unmark()
+	t := v.Type()
+	if t == cty.DynamicPseudoType || t.IsCapsuleType() || !v.IsKnown() {
+		return b, false
+	}
+	if v.IsNull() {
+		return append(b, "null"...), true
+	}
+	switch {
+	case t == cty.String:
+		return appendJSONString(b, v.AsString()), true
+	case t == cty.Bool:
+		if v.True() {
+			return append(b, "true"...), true
+		}
+		return append(b, "false"...), true
+	case t == cty.Number:
+		bf := v.AsBigFloat()
+		if !bf.IsInt() || bf.Sign() == 0 && bf.Signbit() {
+			return b, false
+		}
+		i, acc := bf.Int64()
+		if acc != big.Exact {
+			return b, false
+		}
+		return strconv.AppendInt(b, i, 10), true
+	case t.IsListType(), t.IsSetType(), t.IsTupleType():
+		// AsValueSlice keeps ElementIterator's order (sets included)
+		// without a cty.Number key per element.
+		b = append(b, '[')
+		for i, ev := range v.AsValueSlice() {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			var ok bool
+			if b, ok = appendJSON(b, ev); !ok {
+				return b, false
+			}
+		}
+		return append(b, ']'), true
+	case t.IsObjectType():
+		var small [16]string
+		names := small[:0]
+		for k := range t.AttributeTypes() {
+			names = append(names, k)
+		}
+		slices.Sort(names)
+		b = append(b, '{')
+		for i, k := range names {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, k)
+			b = append(b, ':')
+			var ok bool
+			if b, ok = appendJSON(b, v.GetAttr(k)); !ok {
+				return b, false
+			}
+		}
+		return append(b, '}'), true
+	case t.IsMapType():
+		b = append(b, '{')
+		first := true
+		for it := v.ElementIterator(); it.Next(); { // sorted by key
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			ek, ev := it.Element()
+			b = appendJSONString(b, ek.AsString())
+			b = append(b, ':')
+			var ok bool
+			if b, ok = appendJSON(b, ev); !ok {
+				return b, false
+			}
+		}
+		return append(b, '}'), true
+	}
+	return b, false
+}
+
+// appendJSONString quotes s as encoding/json does (ctyjson uses it):
+// plain printable ASCII directly, anything else through json.Marshal.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			q, _ := json.Marshal(s)
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}

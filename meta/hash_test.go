@@ -2,6 +2,7 @@ package meta
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/zclconf/go-cty/cty"
+	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
 
 func TestCodeHash(t *testing.T) {
@@ -138,5 +140,59 @@ func TestHashFileLarge(t *testing.T) {
 	h, err := s.HashFile("big")
 	if err != nil || h.Sum != CodeHash(big) || h.Size != int64(len(big)) {
 		t.Errorf("%+v %v", h, err)
+	}
+}
+
+func TestAppendJSONMatchesCty(t *testing.T) {
+	str := cty.StringVal
+	num := cty.NumberIntVal
+	for _, tc := range []struct {
+		v    cty.Value
+		fast bool // the fast path must take it
+	}{
+		{cty.ObjectVal(map[string]cty.Value{"min": num(3), "flags": str("-a -b"), "on": cty.True}), true},
+		{cty.EmptyObjectVal, true},
+		{cty.MapVal(map[string]cty.Value{"b": str("x"), "a": str("y"), "ü": str("z")}), true},
+		{cty.ListVal([]cty.Value{num(1), num(-2), num(0)}), true},
+		{cty.SetVal([]cty.Value{str("b"), str("a"), str("c")}), true},
+		{cty.TupleVal([]cty.Value{str("a"), num(1), cty.False, cty.NullVal(cty.String)}), true},
+		{cty.ListValEmpty(cty.String), true},
+		{cty.NullVal(cty.Map(cty.String)), true},
+		{str(`quote " backslash \ <tag> & amp`), true},
+		{str("tab\tnewline\nbell\x07 unicode é 日本 \u2028 invalid \xff"), true},
+		{num(math.MaxInt64), true},
+		{num(math.MinInt64), true},
+		{cty.NumberFloatVal(3.5), false},
+		{cty.NumberFloatVal(1e20), false},
+		{cty.NumberFloatVal(math.Copysign(0, -1)), false},
+		{cty.MustParseNumberVal("123456789012345678901234567890"), false},
+		{cty.ObjectVal(map[string]cty.Value{"x": cty.NumberFloatVal(0.1), "y": num(2)}), false},
+		{cty.ObjectVal(map[string]cty.Value{"d": cty.NullVal(cty.DynamicPseudoType)}), false},
+		{cty.ObjectVal(map[string]cty.Value{"nested": cty.ObjectVal(map[string]cty.Value{"l": cty.ListVal([]cty.Value{str("<&>")})})}), true},
+	} {
+		got, ok := appendJSON(nil, tc.v)
+		if tc.fast && !ok {
+			t.Errorf("%#v: fast path refused", tc.v)
+		}
+		if !ok {
+			continue
+		}
+		want, err := ctyjson.Marshal(tc.v, tc.v.Type())
+		if err != nil {
+			t.Fatalf("%#v: %v", tc.v, err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%#v:\nfast %s\ncty  %s", tc.v, got, want)
+		}
+	}
+}
+
+func TestAppendJSONMarked(t *testing.T) {
+	plain := cty.ObjectVal(map[string]cty.Value{"a": cty.StringVal("x"), "l": cty.ListVal([]cty.Value{cty.NumberIntVal(1)})})
+	marked := cty.ObjectVal(map[string]cty.Value{"a": cty.StringVal("x").Mark("path"), "l": cty.ListVal([]cty.Value{cty.NumberIntVal(1).Mark(2)})}).Mark(3)
+	p, ok1 := appendJSON(nil, plain)
+	m, ok2 := appendJSON(nil, marked)
+	if !ok1 || !ok2 || string(p) != string(m) {
+		t.Errorf("plain %s %v, marked %s %v", p, ok1, m, ok2)
 	}
 }

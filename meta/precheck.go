@@ -7,6 +7,10 @@ import (
 	"hash/fnv"
 	"io"
 	"os"
+	"time"
+
+	berrors "go.etcd.io/bbolt/errors"
+	"golang.org/x/sys/unix"
 )
 
 // bbolt's on-disk layout, as far as checkFreelist needs it (bbolt
@@ -38,12 +42,38 @@ type boltMeta struct {
 // bbolt write pages anywhere. A missing or empty file, or one whose meta
 // pages bbolt itself will reject, passes: bbolt creates the first and
 // reports the second.
-func checkFreelist(path string) error {
+//
+// It reads under a shared flock, as a bbolt reader would, so that a writer
+// in another process cannot be caught half way through a commit (that
+// would look like damage): if one holds the file past timeout, it returns
+// bbolt's ErrTimeout. Damage is returned as a *CorruptError.
+func checkFreelist(path string, timeout time.Duration) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil // bbolt creates it, or reports why it cannot
 	}
-	defer f.Close()
+	defer f.Close() // drops the flock before bbolt takes its own
+	deadline := time.Now().Add(timeout)
+	for {
+		err := flock(f, unix.LOCK_SH|unix.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) {
+			return nil // let bbolt meet and report it
+		}
+		if time.Now().After(deadline) {
+			return berrors.ErrTimeout
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := checkFreelistOf(f); err != nil {
+		return &CorruptError{Path: path, Err: err}
+	}
+	return nil
+}
+
+func checkFreelistOf(f *os.File) error {
 	m, ok := readMeta(f)
 	if !ok || m.freelist == noFreelist {
 		return nil

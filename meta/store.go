@@ -104,6 +104,16 @@ type Store struct {
 	// transaction (a read-only store keeps them here as its cache).
 	hmu     sync.Mutex
 	pending map[string]FileHash
+
+	// A read transaction shared by Get, Incomplete and the Checker, so a
+	// lookup costs no transaction of its own. Every commit (and Close)
+	// ends it first, holding smu meanwhile: a commit may have to remap the
+	// file, which waits for open reads, and the next lookup must see what
+	// was just written. No other process writes while we have the file
+	// open (bbolt's lock), so the snapshot is never stale.
+	smu   sync.Mutex
+	snap  *bolt.Tx
+	snapR *Reader
 }
 
 // Open opens the metadata store in dir, the .flowmake directory. Unless
@@ -143,8 +153,8 @@ func Open(dir string, opts OpenOptions) (*Store, error) {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return nil, fmt.Errorf("create metadata directory %s: %w; remove or rename what is in the way", dir, err)
 		}
-		if err := checkFreelist(path); err != nil {
-			return nil, &CorruptError{Path: path, Err: err}
+		if err := checkFreelist(path, timeout); err != nil {
+			return nil, s.classifyOpenError(err)
 		}
 	}
 	db, err := openBolt(path, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly})
@@ -283,6 +293,9 @@ func (s *Store) Close() error {
 	if !s.readOnly && s.pendingHashes() > 0 {
 		err = s.commitNow(func(*bolt.Tx) error { return nil })
 	}
+	s.smu.Lock()
+	s.endSnapshot()
+	s.smu.Unlock()
 	if cerr := s.db.Close(); cerr != nil && err == nil {
 		err = fmt.Errorf("close metadata store %s: %w", s.path, cerr)
 	}
@@ -484,10 +497,48 @@ func (r *Reader) hash(path string) (h FileHash, ok bool) {
 	return h, ok && err == nil
 }
 
-// Get returns the record of output: one read transaction. To look up many
-// outputs, use View.
+// shared runs fn on the shared read transaction (see Store.snap). fn
+// must not write nor call shared again.
+func (s *Store) shared(fn func(r *Reader) error) error {
+	if s.db == nil {
+		return fn(&Reader{s: s})
+	}
+	s.smu.Lock()
+	defer s.smu.Unlock()
+	if s.snap == nil {
+		s.wmu.Lock()
+		closed := s.closed
+		s.wmu.Unlock()
+		if closed {
+			return fmt.Errorf("read metadata store %s: %w", s.path, berrors.ErrDatabaseNotOpen)
+		}
+		tx, err := s.db.Begin(false)
+		if err != nil {
+			return s.wrap("read", err)
+		}
+		r, err := s.newReader(tx)
+		if err != nil {
+			tx.Rollback()
+			return err
+		}
+		s.snap, s.snapR = tx, r
+	}
+	return fn(s.snapR)
+}
+
+// endSnapshot ends the shared read transaction; smu must be held.
+func (s *Store) endSnapshot() {
+	if s.snap != nil {
+		s.snap.Rollback()
+		s.snap, s.snapR = nil, nil
+	}
+}
+
+// Get returns the record of output. Lookups share one read transaction
+// until the next write, so calling Get for every output of a workflow
+// costs no transaction per call.
 func (s *Store) Get(output string) (rec Record, ok bool, err error) {
-	err = s.View(func(r *Reader) error {
+	err = s.shared(func(r *Reader) error {
 		rec, ok, err = r.Get(output)
 		return err
 	})
@@ -496,7 +547,7 @@ func (s *Store) Get(output string) (rec Record, ok bool, err error) {
 
 // Incomplete reports whether output carries an incomplete mark.
 func (s *Store) Incomplete(output string) (inc bool, err error) {
-	err = s.View(func(r *Reader) error {
+	err = s.shared(func(r *Reader) error {
 		inc, err = r.Incomplete(output)
 		return err
 	})
@@ -691,6 +742,8 @@ func (s *Store) commitNow(op func(tx *bolt.Tx) error) error {
 }
 
 func (s *Store) commit(batch []*writeReq) {
+	s.smu.Lock()
+	defer s.smu.Unlock()
 	hashes := s.takePending()
 	err := s.update(func(tx *bolt.Tx) error {
 		for _, r := range batch {

@@ -590,9 +590,61 @@ func TestBusy(t *testing.T) {
 	}
 }
 
+// Lookups share a read transaction; writes must end it first (a commit
+// that grows the file remaps it, which waits for open reads) and later
+// lookups must see what was written.
+func TestReadsDuringWrites(t *testing.T) {
+	s := openStore(t, metaDir(t), OpenOptions{})
+	big := Record{Rule: "r", Inputs: []string{strings.Repeat("i", 8000)}} // grows the file quickly
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for range 3 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					if _, _, err := s.Get("w/0"); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			}()
+		}
+		for i := range 200 {
+			out := fmt.Sprint("w/", i)
+			if err := s.Finish([]string{out}, big); err != nil {
+				t.Error(err)
+				break
+			}
+			if _, ok, err := s.Get(out); !ok || err != nil {
+				t.Errorf("Get right after Finish(%s): %v %v", out, ok, err)
+				break
+			}
+		}
+		close(stop)
+		wg.Wait()
+	}()
+	select {
+	case <-done:
+	case <-time.After(60 * time.Second):
+		t.Fatal("reads and writes deadlocked")
+	}
+}
+
 func TestClose(t *testing.T) {
 	s, err := Open(metaDir(t), OpenOptions{})
 	must(t, err)
+	if _, _, err := s.Get("a"); err != nil { // opens the shared read
+		t.Fatal(err)
+	}
 	must(t, s.Close())
 	must(t, s.Close())
 	if err := s.Finish([]string{"a"}, Record{}); err == nil {

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/hashicorp/hcl/v2"
@@ -69,11 +70,25 @@ func (w *Workflow) WriteDiagnostics(out io.Writer, diags hcl.Diagnostics, width 
 
 // WriteDiagnostics renders diags without colour, wrapped at width columns
 // (80 when width <= 0), with source snippets from files (nil: no snippets).
+// Each diagnostic with a source range starts with "FILE:LINE:COL: ", the
+// form editors and terminals turn into links.
 func WriteDiagnostics(out io.Writer, diags hcl.Diagnostics, files map[string]*hcl.File, width int) error {
 	if width <= 0 {
 		width = 80
 	}
-	return hcl.NewDiagnosticTextWriter(out, files, uint(width), false).WriteDiagnostics(diags)
+	w := hcl.NewDiagnosticTextWriter(out, files, uint(width), false)
+	for _, d := range diags {
+		if d.Subject != nil {
+			s := d.Subject.Start
+			if _, err := fmt.Fprintf(out, "%s:%d:%d: ", d.Subject.Filename, s.Line, s.Column); err != nil {
+				return err
+			}
+		}
+		if err := w.WriteDiagnostic(d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Workflow returns the workflow the rule belongs to, e.g. to render Eval's

@@ -546,6 +546,12 @@ func (l *loader) decodeRule(b *hcl.Block) {
 	r.attrs = content.Attributes
 	r.HasShell = r.attrs["shell"] != nil
 	r.HasScript = r.attrs["script"] != nil
+	if attr := r.attrs["shell"]; attr != nil {
+		rng := attr.Expr.Range()
+		if f := l.wf.sources[rng.Filename]; f != nil {
+			r.ShellSource = string(rng.SliceBytes(f.Bytes))
+		}
+	}
 	if r.HasShell && r.HasScript {
 		l.diags = append(l.diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,

@@ -79,6 +79,9 @@ type Rule struct {
 	// workflow's global ones.
 	Constraints map[string]string
 	HasShell    bool // shell attribute present
+	// ShellSource is the shell template as written in the Rulefile, before
+	// any value is put in: the rule's code, for the code rerun trigger.
+	ShellSource string
 	HasScript   bool // script attribute present
 
 	// unexported: attribute expressions, their ranges, back pointer to workflow

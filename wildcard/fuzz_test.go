@@ -52,11 +52,7 @@ func FuzzPatternRoundTrip(f *testing.F) {
 		lists := map[string][]string{}
 		for i, name := range p.Names() {
 			v := in[i%len(in)]
-			re, err := regexp.Compile(`^(?:` + p.Constraint(name) + `)$`)
-			if err != nil {
-				t.Fatalf("Constraint(%q) = %q does not compile: %v", name, p.Constraint(name), err)
-			}
-			if v == "" || !re.MatchString(v) {
+			if v == "" || !fullMatch(t, p.Constraint(name), v) {
 				return
 			}
 			values[name] = v
@@ -84,8 +80,7 @@ func FuzzPatternRoundTrip(f *testing.F) {
 			t.Fatalf("Match(%q) on %q = %q, which rebuilds %q, %v", path, pattern, got, back, err)
 		}
 		for name, v := range got {
-			re := regexp.MustCompile(`^(?:` + p.Constraint(name) + `)$`)
-			if v == "" || !re.MatchString(v) {
+			if v == "" || !fullMatch(t, p.Constraint(name), v) {
 				t.Fatalf("Match(%q) on %q = %q: %s=%q breaks its constraint", path, pattern, got, name, v)
 			}
 		}
@@ -102,4 +97,18 @@ func allValid(values map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// fullMatch reports whether constraint re matches all of v. It avoids
+// wrapping re in "^(?:...)$" as Parse does, to check Parse independently: the
+// leftmost-longest match of v starts at 0 and ends at len(v) exactly when
+// some match spans all of v.
+func fullMatch(t *testing.T, re, v string) bool {
+	r, err := regexp.Compile(re)
+	if err != nil {
+		t.Fatalf("constraint %q does not compile: %v", re, err)
+	}
+	r.Longest()
+	loc := r.FindStringIndex(v)
+	return loc != nil && loc[0] == 0 && loc[1] == len(v)
 }

@@ -11,6 +11,10 @@
 //   - "{name,REGEX}" constrains it inline. REGEX may contain balanced braces
 //     ("{id,[0-9]{3}}") and backslash escapes ("\{"); braces inside a
 //     character class must be escaped.
+//   - A constraint always matches a whole value (and never an empty one), so
+//     a leading "^" and trailing "$" are redundant and ignored; other anchors
+//     and \b are rejected, since RE2 could only test them against the
+//     surrounding text.
 //   - "{{" and "}}" outside a wildcard are literal braces, as in expand().
 //     Parse accepts them too, so a file whose name holds a brace can be
 //     written, and expand("{{x}}") yields a pattern that parses to a wildcard.
@@ -49,7 +53,7 @@ type Pattern struct {
 	occ   []int
 	names []string
 	cons  []string         // effective constraint per name
-	whole []*regexp.Regexp // per name: `^(?:cons)$`, for the fallback search
+	whole []*regexp.Regexp // per name: the constraint anchored, for the fallback search
 	size  []int            // per name: instructions in whole's program
 	dflt  []bool           // per name: the constraint is the default ".+"
 
@@ -120,7 +124,9 @@ func Parse(pattern string, constraints map[string]string) (*Pattern, error) {
 			return nil, &SyntaxError{pattern, t.consOff,
 				fmt.Sprintf("wildcard {%s} has two different constraints", t.name)}
 		}
-		p.cons[k], inline[k], at[k] = t.cons, true, t.consOff
+		if !inline[k] {
+			p.cons[k], inline[k], at[k] = t.cons, true, t.consOff
+		}
 	}
 	p.lits = append(p.lits, lit)
 	if len(p.occ) == 0 {
@@ -179,7 +185,7 @@ func Parse(pattern string, constraints map[string]string) (*Pattern, error) {
 		return nil, &SyntaxError{pattern, at[0], fmt.Sprintf("pattern too complex: %v", err)}
 	}
 	p.single = len(p.occ) == 1
-	p.anyNonNL = p.single && p.cons[0] == defaultConstraint
+	p.anyNonNL = p.single && p.dflt[0]
 	return p, nil
 }
 
@@ -333,10 +339,16 @@ func (p *Pattern) search(s string) (map[string]string, bool) {
 			}
 		}
 		for end := hi; end >= lo; end-- {
+			if next != "" {
+				// Jump to the next place the following literal occurs.
+				if end = strings.LastIndex(s[:end+len(next)], next); end < lo {
+					break
+				}
+			}
 			if budget -= candidateCost; budget < 0 {
 				return false
 			}
-			if inside[end] || !strings.HasPrefix(s[end:], next) {
+			if inside[end] {
 				continue
 			}
 			if !p.dflt[k] {
@@ -368,9 +380,11 @@ func (p *Pattern) search(s string) (map[string]string, bool) {
 // Substitute fills the wildcards with values. Keys the pattern does not use
 // are ignored; a missing one is a *MissingError. Values are not checked
 // against the constraints (nor for emptiness): callers that need it check.
-// For values that satisfy them, Match of the result succeeds and
-// Substitute of its bindings gives the same text; the bindings equal values
-// unless the pattern is ambiguous (see Match).
+// For values that satisfy them, Match of the result succeeds and Substitute
+// of its bindings gives the same text again; the bindings equal values unless
+// the pattern is ambiguous ("{a}_{b}", see Match). The exceptions are a
+// pathological pattern that exhausts Match's search budget, and values of
+// invalid UTF-8 that fuse into one rune with the text next to them.
 func (p *Pattern) Substitute(values map[string]string) (string, error) {
 	if len(p.occ) == 0 {
 		return p.lits[0], nil
@@ -442,7 +456,26 @@ func unanchor(re string) (string, error) {
 		return "", fmt.Errorf(`%q: ^ and \A may only start it, $ and \z only end it, \b and \B are not allowed (a constraint always matches a whole value)`, re)
 	}
 	if !stripped {
-		return re, nil
+		return closeQuote(re), nil
 	}
 	return r.String(), nil
+}
+
+// closeQuote appends the "\E" that an unterminated "\Q" (quote to the end)
+// leaves implicit, so that the constraint can be embedded in a group.
+func closeQuote(re string) string {
+	for i := 0; i+1 < len(re); i++ {
+		if re[i] != '\\' {
+			continue
+		}
+		if re[i+1] == 'Q' {
+			end := strings.Index(re[i+2:], `\E`)
+			if end < 0 {
+				return re + `\E`
+			}
+			i += 2 + end
+		}
+		i++
+	}
+	return re
 }

@@ -9,12 +9,13 @@ import (
 	"github.com/flowmake/flowmake/dag"
 	"github.com/flowmake/flowmake/exec"
 	"github.com/flowmake/flowmake/meta"
+	"github.com/flowmake/flowmake/rules"
 )
 
 // execute runs the stale jobs of g and keeps the metadata store in step:
 // an output is marked incomplete, durably, before its job starts, and the
 // mark is cleared only when the job succeeded and its outputs were found.
-func execute(o *options, g *dag.Graph, store *meta.Store, checker *meta.Checker) error {
+func execute(o *options, wf *rules.Workflow, g *dag.Graph, store *meta.Store, checker *meta.Checker) error {
 	plan := dag.NewPlan(g)
 	if !plan.More() {
 		fmt.Fprintln(o.stderr, "Nothing to be done.")
@@ -50,7 +51,18 @@ func execute(o *options, g *dag.Graph, store *meta.Store, checker *meta.Checker)
 	printer := exec.NewPrinter(o.stderr)
 	printer.PrintCommands = o.printShell
 	printer.Quiet = o.quiet
-	sum, err := exec.Run(o.interrupt, plan, exec.Local{}, exec.Options{
+	specFor := func(j *dag.Job) exec.Spec {
+		spec := exec.NewSpec(j, o.directory)
+		if spec.Script != "" {
+			// Scripts read the whole job, config included, from FLOWMAKE_JOB.
+			if data, err := exec.JobJSON(j.Spec, wf.Config); err == nil {
+				spec.JobJSON = data
+			}
+		}
+		return spec
+	}
+	sum, err := exec.Run(o.interrupt, plan, exec.Local{Stdout: o.stdout, Stderr: o.stderr}, exec.Options{
+		SpecFor:     specFor,
 		Cores:       o.cores,
 		Resources:   caps,
 		KeepGoing:   o.keepGoing,
@@ -94,29 +106,37 @@ func countIncomplete(g *dag.Graph) (int, string) {
 }
 
 // touchOutputs marks the stale jobs' outputs up to date without running
-// them (--touch): in dependency order, each a little newer than the last,
-// so the next run finds every job up to date.
+// them (--touch): in dependency order, each job's outputs newer than its
+// newest input (inputs may carry future timestamps), so the next run finds
+// every job up to date.
 func touchOutputs(o *options, g *dag.Graph, store *meta.Store) error {
-	now := time.Now()
+	abs := func(p string) string {
+		if filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(o.directory, p)
+	}
+	clock := time.Now()
 	touched := 0
 	for _, j := range g.Jobs {
 		if !j.Stale {
 			continue
 		}
-		for _, p := range j.Spec.Outputs {
-			path := p.Path
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(o.directory, path)
+		for _, in := range j.Spec.Inputs {
+			if st, err := os.Stat(abs(in.Path)); err == nil && st.ModTime().After(clock) {
+				clock = st.ModTime()
 			}
-			if _, err := os.Stat(path); err != nil {
+		}
+		clock = clock.Add(time.Millisecond)
+		for _, p := range j.Spec.Outputs {
+			if _, err := os.Stat(abs(p.Path)); err != nil {
 				return fmt.Errorf("--touch %s: output %s does not exist; run the job instead", j, p.Path)
 			}
-			now = now.Add(time.Millisecond)
-			if err := os.Chtimes(path, now, now); err != nil {
+			if err := os.Chtimes(abs(p.Path), clock, clock); err != nil {
 				return fmt.Errorf("--touch %s: %w", j, err)
 			}
 		}
-		rec := meta.NewRecord(j, o.directory, now, now, 0, version)
+		rec := meta.NewRecord(j, o.directory, clock, clock, 0, version)
 		if err := store.Finish(outputPaths(j), rec); err != nil {
 			return fmt.Errorf("--touch %s: %w", j, err)
 		}

@@ -275,7 +275,7 @@ func TestContentTriggerSurvivesFreshCheckout(t *testing.T) {
 	writeFile(t, filepath.Join(clone, "data", "b.txt"), "1\n2\n3\n4\n")
 	setMtime(t, filepath.Join(clone, "data", "b.txt"), 4*time.Second)
 	r = mustRun(t, clone, content)
-	if got := ranRules(r.stderr); strings.Join(got, " ") != "count plot" {
+	if got := ranRules(r.stderr); strings.Join(got, " ") != "all count plot" {
 		t.Errorf("changed data/b.txt should rerun count and plot for b, ran %v\n%s", got, r.stderr)
 	}
 }

@@ -220,6 +220,7 @@ func (o *options) validate() error {
 	if o.directory == "" {
 		o.directory = "."
 	}
+	given := o.directory
 	dir, err := filepath.Abs(o.directory)
 	if err != nil {
 		return usagef("-C %s: %v", o.directory, err)
@@ -229,7 +230,8 @@ func (o *options) validate() error {
 	}
 	o.directory = dir
 	if o.rulefile == "" {
-		o.rulefile = filepath.Join(dir, "Rulefile")
+		// Spelled as the user would, so diagnostics say "Rulefile:3:5".
+		o.rulefile = filepath.Join(given, "Rulefile")
 	}
 	return nil
 }

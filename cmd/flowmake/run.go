@@ -85,7 +85,7 @@ func run(o *options) error {
 	case o.touch:
 		return touchOutputs(o, g, store)
 	}
-	return execute(o, g, store, checker)
+	return execute(o, wf, g, store, checker)
 }
 
 // writeDiagnostics renders HCL diagnostics with their source snippets.
