@@ -209,11 +209,13 @@ func (c *Checker) contentSame(r *Reader, spec *rules.Job) (bool, error) {
 	return true, nil
 }
 
-// codeHash is the CodeHash of the job's code: the rendered command, or the
-// script's text, read once per script and checker.
+// codeHash is the CodeHash of the job's code: the shell template as
+// written in the Rulefile, or the script's text, read once per script and
+// checker. As in Snakemake, the code is what the author wrote: a changed
+// param or input list is reported as such, not as changed code.
 func (c *Checker) codeHash(spec *rules.Job) string {
 	if spec.Script == "" {
-		return CodeHash(spec.Shell)
+		return shellHash(spec)
 	}
 	c.mu.Lock()
 	h, ok := c.scripts[spec.Script]
@@ -296,7 +298,7 @@ func (c *Checker) Record(j *dag.Job, start, end time.Time, exit int, version str
 // the working directory its script path is relative to. It leaves
 // InputHashes empty: see Checker.Record and Store.HashInputs.
 func NewRecord(j *dag.Job, dir string, start, end time.Time, exit int, version string) Record {
-	code := CodeHash(j.Spec.Shell)
+	code := shellHash(j.Spec)
 	if j.Spec.Script != "" {
 		code = scriptHash(dir, j.Spec.Script)
 	}
@@ -323,4 +325,13 @@ func newRecord(spec *rules.Job, code string, start, end time.Time, exit int, ver
 		}
 	}
 	return rec
+}
+
+// shellHash hashes the rule's shell template; a job made without a rule
+// (tests) falls back to its rendered command.
+func shellHash(spec *rules.Job) string {
+	if spec.Rule != nil && spec.Rule.HasShell {
+		return CodeHash(spec.Rule.ShellSource)
+	}
+	return CodeHash(spec.Shell)
 }

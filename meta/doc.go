@@ -25,8 +25,9 @@
 //	hashes      file path -> FileHash (size, mtime, xxhash64): the content
 //	            hash cache, so an unchanged file is read once
 //
-// Values use a small tagged binary encoding (encode.go), several times
-// faster to decode than JSON; a no-op run decodes one record per output.
+// Values use a small tagged binary encoding (encode.go): a no-op run
+// decodes one record per output, and this takes 1-1.6 µs and 6
+// allocations a record where encoding/json took 8-9 µs and 30.
 //
 // # Why bbolt
 //
@@ -60,12 +61,31 @@
 // store from a newer flowmake gives a *VersionError. The package never
 // deletes or repairs anything on its own.
 //
+// # Reads
+//
+// Get, Incomplete and the Checker share one read transaction, begun at
+// the first lookup and ended by the next commit (or Close), so a lookup
+// costs a B+tree search and a decode, not a transaction; View gives a
+// private snapshot for bulk reads. A no-op run's lookups are cheap: opening
+// the store and looking up 10,000 outputs (mark and record) takes about
+// 20 ms of CPU, and the Checker's full pass over 10,000 up-to-date jobs
+// (lookups, code and params hashes, input lists) about 35-50 ms
+// (BenchmarkLookup10k, BenchmarkCheck10k; 2-vCPU EPYC VM). The CPU time is
+// what they report; on a busy host the wall time is mostly other work.
+// Params are hashed through a fast path that gives the same bytes as
+// go-cty's JSON encoder (which spent most of the pass formatting numbers
+// through math/big).
+//
 // # Writes
 //
 // MarkIncomplete, Finish, Fail and Forget each commit one transaction
-// before they return. Writers that arrive while a commit is under way are
-// committed together in the next one (group commit): concurrent job
-// goroutines share fsyncs, and unlike bbolt's Batch a lone writer is never
-// delayed. Content hashes computed in between ride along with the next
-// commit, or with Close.
+// before they return: two fdatasyncs (about 0.1 ms each on the test VM's
+// disk, more on spinning or network disks). Writers that arrive while a
+// commit is under way are committed together in the next one (group
+// commit), so job goroutines that write concurrently share fsyncs
+// (about 4 writes per commit with 8 writers in BenchmarkFinish). bbolt's
+// own Batch was measured and not used: it holds a lone writer for its
+// 10 ms MaxBatchDelay, which made a sequential Finish cost 12-18 ms
+// instead of about 1 ms. Content hashes computed in between ride along
+// with the next commit, or with Close.
 package meta

@@ -116,6 +116,13 @@ type Store struct {
 	snapR *Reader
 }
 
+// Empty returns a read-only store that knows nothing: every output is
+// judged by timestamps. It stands in when the real store cannot be read
+// now (another run holds it) and reading is all that is asked.
+func Empty() *Store {
+	return &Store{readOnly: true, pending: make(map[string]FileHash)}
+}
+
 // Open opens the metadata store in dir, the .flowmake directory. Unless
 // opts.ReadOnly, it creates dir (0755) and the database if missing. Open
 // never waits longer than opts.Timeout for another process and never
@@ -134,6 +141,9 @@ func Open(dir string, opts OpenOptions) (*Store, error) {
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
+	}
+	if fi, err := os.Stat(dir); err == nil && !fi.IsDir() {
+		return nil, fmt.Errorf("metadata directory %s is not a directory; remove or rename it", dir)
 	}
 	if opts.ReadOnly {
 		fi, err := os.Stat(path)
@@ -744,6 +754,7 @@ func (s *Store) commitNow(op func(tx *bolt.Tx) error) error {
 func (s *Store) commit(batch []*writeReq) {
 	s.smu.Lock()
 	defer s.smu.Unlock()
+	s.endSnapshot()
 	hashes := s.takePending()
 	err := s.update(func(tx *bolt.Tx) error {
 		for _, r := range batch {

@@ -526,7 +526,7 @@ func TestUnopenable(t *testing.T) {
 			dir := filepath.Join(root, ".flowmake")
 			must(t, os.WriteFile(dir, []byte("x"), 0o644))
 			return dir
-		}, []string{".flowmake", "not a directory"}},
+		}, []string{".flowmake is not a directory; remove or rename it"}},
 		{"meta.db is a directory", func(t *testing.T, root string) string {
 			dir := filepath.Join(root, ".flowmake")
 			must(t, os.MkdirAll(filepath.Join(dir, DBName), 0o755))
@@ -652,5 +652,19 @@ func TestClose(t *testing.T) {
 	}
 	if _, _, err := s.Get("a"); err == nil {
 		t.Error("Get after Close succeeded")
+	}
+}
+
+func TestEmptyStoreKnowsNothing(t *testing.T) {
+	s := Empty()
+	defer s.Close()
+	if _, ok, err := s.Get("a.txt"); ok || err != nil {
+		t.Errorf("Get on Empty: ok=%v err=%v", ok, err)
+	}
+	if inc, err := s.Incomplete("a.txt"); inc || err != nil {
+		t.Errorf("Incomplete on Empty: %v %v", inc, err)
+	}
+	if err := s.Finish([]string{"a.txt"}, Record{}); err == nil {
+		t.Error("Empty must refuse writes")
 	}
 }

@@ -242,15 +242,21 @@ func (e *evaluator) paths(attr *hcl.Attribute) {
 // style, and cleans it. In the load-time check only the syntax is checked.
 func (e *evaluator) concrete(attr *hcl.Attribute, p string) (string, bool) {
 	if strings.ContainsAny(p, "{}") {
-		pat, err := wildcard.Parse(p, nil)
-		if err != nil {
+		if e.static {
+			if _, err := wildcard.Parse(p, nil); err != nil {
+				e.errorf(attr.Expr.Range(), "Invalid path pattern", "The %s %q is not a valid pattern: %v.", attr.Name, p, err)
+				return "", false
+			}
+			return p, true
+		}
+		// Fill parses without compiling a regexp: this runs for every
+		// path of every job.
+		s, err := wildcard.Fill(p, e.wc)
+		var se *wildcard.SyntaxError
+		if errors.As(err, &se) {
 			e.errorf(attr.Expr.Range(), "Invalid path pattern", "The %s %q is not a valid pattern: %v.", attr.Name, p, err)
 			return "", false
 		}
-		if e.static {
-			return p, true
-		}
-		s, err := pat.Substitute(e.wc)
 		if err != nil {
 			var me *wildcard.MissingError
 			if errors.As(err, &me) {

@@ -113,7 +113,7 @@ var baseFuncs = map[string]function.Function{
 	"min":             stdlib.MinFunc,
 	"parseint":        stdlib.ParseIntFunc,
 	"pow":             stdlib.PowFunc,
-	"range":           stdlib.RangeFunc,
+	"range":           rangeFunc,
 	"regex":           stdlib.RegexFunc,
 	"regexall":        stdlib.RegexAllFunc,
 	"regex_replace":   stdlib.RegexReplaceFunc,
@@ -377,5 +377,59 @@ var loadCheckpointFunc = function.New(&function.Spec{
 	Type: function.StaticReturnType(cty.List(cty.String)),
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 		return cty.NilVal, errors.New("checkpoint_output works only in per-job attributes such as input")
+	},
+})
+
+// maxRange bounds range(): cty's own stops at 1024 values, a Terraform
+// guard far below the sample counts workflows have.
+const maxRange = 10_000_000
+
+// rangeFunc is range(end), range(start, end) or range(start, end, step),
+// as in cty's stdlib but with room for large workflows.
+var rangeFunc = function.New(&function.Spec{
+	Description: "A list of numbers from start (default 0) up to, not including, end, by step (default 1 or -1).",
+	VarParam:    &function.Parameter{Name: "params", Type: cty.Number},
+	Type:        function.StaticReturnType(cty.List(cty.Number)),
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		var start, end, step float64
+		nums := make([]float64, len(args))
+		for i, a := range args {
+			f, _ := a.AsBigFloat().Float64()
+			nums[i] = f
+		}
+		switch len(nums) {
+		case 1:
+			end = nums[0]
+		case 2:
+			start, end = nums[0], nums[1]
+		case 3:
+			start, end, step = nums[0], nums[1], nums[2]
+		default:
+			return cty.NilVal, function.NewArgErrorf(0, "range takes 1 to 3 numbers: end; start, end; or start, end, step")
+		}
+		if step == 0 {
+			step = 1
+			if end < start {
+				step = -1
+			}
+		}
+		if (step > 0 && end < start) || (step < 0 && end > start) {
+			return cty.NilVal, function.NewArgErrorf(len(nums)-1, "step %g never gets from %g to %g", step, start, end)
+		}
+		n := int((end-start)/step + 0.999999999)
+		if n < 0 {
+			n = 0
+		}
+		if n > maxRange {
+			return cty.NilVal, fmt.Errorf("range would make %d values; at most %d", n, maxRange)
+		}
+		if n == 0 {
+			return cty.ListValEmpty(cty.Number), nil
+		}
+		vals := make([]cty.Value, 0, n)
+		for v, i := start, 0; i < n; v, i = v+step, i+1 {
+			vals = append(vals, cty.NumberFloatVal(v))
+		}
+		return cty.ListVal(vals), nil
 	},
 })

@@ -75,3 +75,32 @@ func empty(lists [][]string) bool {
 	}
 	return false
 }
+
+// Fill substitutes values into pattern like Parse(pattern, nil) followed
+// by Substitute, without compiling the pattern's regular expression: it is
+// the cheap path for making a job's concrete paths, which happens once per
+// path per job. Syntax errors are *SyntaxError, a missing value a
+// *MissingError.
+func Fill(pattern string, values map[string]string) (string, error) {
+	if !strings.ContainsAny(pattern, "{}") {
+		return pattern, nil
+	}
+	toks, err := scan(pattern)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	b.Grow(len(pattern) + 16)
+	for _, t := range toks {
+		if !t.wild {
+			b.WriteString(t.lit)
+			continue
+		}
+		v, ok := values[t.name]
+		if !ok {
+			return "", &MissingError{Pattern: pattern, Name: t.name}
+		}
+		b.WriteString(v)
+	}
+	return b.String(), nil
+}

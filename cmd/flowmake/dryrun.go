@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"sort"
@@ -19,11 +20,15 @@ func dryRun(o *options, g *dag.Graph) error {
 		fmt.Fprintln(o.stderr, "Nothing to be done.")
 		return nil
 	}
-	w := o.stdout
+	// Buffered: a listing of 100,000 jobs is half a million lines.
+	w := bufio.NewWriterSize(o.stdout, 64<<10)
 	for _, j := range stale {
 		writeJob(w, j, o.printShell)
 	}
 	writeJobStats(w, stale)
+	if err := w.Flush(); err != nil {
+		return err
+	}
 	fmt.Fprintf(o.stderr, "This was a dry run (-n): %d %s would run.\n", len(stale), plural(len(stale), "job", "jobs"))
 	return nil
 }

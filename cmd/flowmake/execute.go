@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"time"
@@ -41,7 +43,9 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, store *meta.Store, ch
 			if r.OK() {
 				err = store.Finish(outputPaths(j), checker.Record(j, r.Start, r.End, r.ExitCode, version))
 			} else {
-				err = store.Fail(outputPaths(j))
+				// exec deleted the outputs of the failed job; an output it
+				// could not delete keeps its incomplete mark.
+				err = store.Fail(missingOutputs(o, j))
 			}
 			if err != nil && storeErr == nil {
 				storeErr = fmt.Errorf("record end of %s: %w", j, err)
@@ -90,6 +94,21 @@ func outputPaths(j *dag.Job) []string {
 		out[i] = p.Path
 	}
 	return out
+}
+
+// missingOutputs returns the outputs of j that do not exist.
+func missingOutputs(o *options, j *dag.Job) []string {
+	var gone []string
+	for _, p := range outputPaths(j) {
+		path := p
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(o.directory, path)
+		}
+		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+			gone = append(gone, p)
+		}
+	}
+	return gone
 }
 
 func countIncomplete(g *dag.Graph) (int, string) {

@@ -9,6 +9,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"syscall"
@@ -53,6 +54,7 @@ type options struct {
 	rerunIncomplete bool
 	rerunTriggers   string
 	executor        string
+	cpuProfile      string
 
 	stdout, stderr io.Writer
 	// interrupt is closed on the first SIGINT/SIGTERM, kill on the second.
@@ -145,6 +147,17 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 			if err := o.validate(); err != nil {
 				return runError{err}
 			}
+			if o.cpuProfile != "" {
+				f, err := os.Create(o.cpuProfile)
+				if err != nil {
+					return runError{err}
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return runError{err}
+				}
+				defer pprof.StopCPUProfile()
+			}
 			if err := run(o); err != nil {
 				return runError{err}
 			}
@@ -180,6 +193,8 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	f.BoolVar(&o.rerunIncomplete, "rerun-incomplete", false, "rerun jobs left incomplete by an interrupted run (always done; accepted for Snakemake habits)")
 	f.StringVar(&o.rerunTriggers, "rerun-triggers", "mtime,params,input,code", "what makes a job with existing outputs stale: mtime,params,input,code[,content]")
 	f.StringVar(&o.executor, "executor", "local", "where jobs run: local or slurm")
+	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile to FILE (for flowmake's developers)")
+	f.MarkHidden("cpuprofile")
 	return cmd
 }
 

@@ -44,7 +44,14 @@ func run(o *options) error {
 		}
 		defer lock.Release()
 	}
-	store, err := meta.Open(metaDir, meta.OpenOptions{ReadOnly: !writes})
+	store, err := meta.Open(metaDir, meta.OpenOptions{ReadOnly: !writes, Version: version})
+	var busy *meta.BusyError
+	if !writes && errors.As(err, &busy) {
+		// A run holds the store; bbolt lets no reader in meanwhile. Judge
+		// by timestamps alone rather than wait for it.
+		fmt.Fprintf(o.stderr, "flowmake: warning: %v; showing what timestamps alone say\n", err)
+		store, err = meta.Empty(), nil
+	}
 	if err != nil {
 		return err
 	}
