@@ -67,6 +67,8 @@ type builder struct {
 
 	recording bool   // collect jobs marked stale into marked
 	marked    []*Job // during checkpointDone
+
+	dirOutputs bool // some rule has a directory() output
 }
 
 type frame struct {
@@ -94,6 +96,11 @@ func Build(wf *rules.Workflow, opts Options) (*Graph, error) {
 		sources: map[string]struct{}{},
 		rank:    map[string]int{},
 		done:    map[string]bool{},
+	}
+	for _, r := range wf.Rules {
+		for _, o := range r.Outputs {
+			b.dirOutputs = b.dirOutputs || o.Flags&rules.Directory != 0
+		}
 	}
 	b.env = opts.Env
 	outer := opts.Env.CheckpointDone
@@ -399,6 +406,9 @@ func (b *builder) producerOf(p string, consumer *Job) (*Job, error) {
 	if _, ok := b.sources[p]; ok {
 		return nil, nil
 	}
+	if d := b.directoryProducer(p); d != nil {
+		return d, nil
+	}
 	b.cands = b.idx.lookup(p, b.cands[:0])
 	var c Candidate
 	switch len(b.cands) {
@@ -417,6 +427,29 @@ func (b *builder) producerOf(p string, consumer *Job) (*Job, error) {
 		}
 	}
 	return b.job(c.Rule, c.Wildcards, p, consumer), nil
+}
+
+// directoryProducer returns the job whose directory() output holds p, if
+// that job is in the graph: a file inside a directory output is made by
+// the directory's job (a checkpoint's chunks, say), not by a rule whose
+// pattern happens to match the longer path too ("chunks/{sample}" matches
+// chunks/a/part_aa with sample=a/part_aa).
+func (b *builder) directoryProducer(p string) *Job {
+	if !b.dirOutputs {
+		return nil
+	}
+	for dir := path.Dir(p); dir != "." && dir != "/"; dir = path.Dir(dir) {
+		j := b.g.Producer[dir]
+		if j == nil {
+			continue
+		}
+		for _, o := range j.Spec.Outputs {
+			if o.Path == dir && o.Flags&rules.Directory != 0 {
+				return j
+			}
+		}
+	}
+	return nil
 }
 
 // byRuleOrder picks the earliest candidate in ruleorder when every

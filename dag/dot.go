@@ -1,9 +1,11 @@
 package dag
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -15,21 +17,27 @@ import (
 // a producer to its consumer; in the job graphs, jobs that will not run are
 // dashed. Node ids are zero-padded indexes because emicklei/dot writes
 // nodes sorted by id: the output is stable for a given graph.
+//
+// The job graphs have a node per job, so they are written directly, in
+// exactly the text emicklei/dot writes (see writeJobGraph): building its
+// graph of attribute maps for 100,000 jobs took seconds and hundreds of
+// megabytes. The rule graph, a node per rule, still goes through it.
 
 // WriteDAG writes one node per job, labelled with its rule and wildcards.
 func WriteDAG(w io.Writer, g *Graph) error {
-	colors := ruleColors(g)
-	dg := newDot("dag")
-	nodes := make([]dot.Node, len(g.Jobs))
-	for i, j := range g.Jobs {
-		lines := []string{j.Spec.Rule.Name}
-		for _, k := range sortedKeys(j.Spec.Wildcards) {
+	var keys []string
+	return writeJobGraph(w, g, "dag", func(lines []string, j *Job) []string {
+		lines = append(lines, j.Spec.Rule.Name)
+		keys = keys[:0]
+		for k := range j.Spec.Wildcards {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
 			lines = append(lines, k+": "+j.Spec.Wildcards[k])
 		}
-		nodes[i] = jobNode(dg, i, j, colors, lines)
-	}
-	jobEdges(dg, g, nodes)
-	return writeDot(w, dg)
+		return lines
+	})
 }
 
 // WriteRuleGraph writes one node per rule that has jobs in g, with an edge
@@ -65,11 +73,8 @@ func WriteRuleGraph(w io.Writer, g *Graph) error {
 // WriteFileGraph writes one node per job listing its rule, inputs and
 // outputs.
 func WriteFileGraph(w io.Writer, g *Graph) error {
-	colors := ruleColors(g)
-	dg := newDot("filegraph")
-	nodes := make([]dot.Node, len(g.Jobs))
-	for i, j := range g.Jobs {
-		lines := []string{j.Spec.Rule.Name}
+	return writeJobGraph(w, g, "filegraph", func(lines []string, j *Job) []string {
+		lines = append(lines, j.Spec.Rule.Name)
 		if len(j.Spec.Inputs) > 0 {
 			lines = append(lines, "input:")
 			for _, p := range j.Spec.Inputs {
@@ -82,10 +87,82 @@ func WriteFileGraph(w io.Writer, g *Graph) error {
 				lines = append(lines, p.Path)
 			}
 		}
-		nodes[i] = jobNode(dg, i, j, colors, lines)
+		return lines
+	})
+}
+
+// writeJobGraph writes a node per job, labelled with the lines that
+// appends (to a reused slice), and an edge per dependency, as
+// emicklei/dot writes the graph that newDot, jobNode and jobEdges build:
+//
+//	digraph ID {
+//		bgcolor="white";margin="0";
+//		n1[color=...,fontname="sans",...,style="rounded"];
+//		n1->n3[color="grey",penwidth="2"];
+//
+//	}
+//
+// Nodes are numbered from 1 in creation order (Graph.Jobs order) and
+// listed by id, which is that order too; edges are grouped by the node
+// they leave, those groups in node order, each in the order the edges
+// were made (by consumer, then Deps order). TestJobGraphsAsEmickleiDot
+// checks the text against the library's.
+func writeJobGraph(w io.Writer, g *Graph, id string, appendLines func([]string, *Job) []string) error {
+	colors := ruleColors(g)
+	ew := &errWriter{w: w}
+	bw := bufio.NewWriterSize(ew, 64<<10)
+	bw.WriteString("digraph " + id + " {\n\t" + `bgcolor="white";margin="0";` + "\n\t")
+	var buf []byte
+	var lines []string
+	for i, j := range g.Jobs {
+		style := "rounded"
+		if !j.Stale {
+			style = "rounded,dashed"
+		}
+		lines = appendLines(lines[:0], j)
+		buf = append(buf[:0], 'n')
+		buf = strconv.AppendInt(buf, int64(i+1), 10)
+		buf = append(buf, "[color="...)
+		buf = strconv.AppendQuote(buf, colors[j.Spec.Rule.Name])
+		buf = append(buf, `,fontname="sans",fontsize="10",label=`...)
+		buf = appendLabel(buf, lines)
+		buf = append(buf, `,penwidth="2",shape="box",style=`...)
+		buf = strconv.AppendQuote(buf, style)
+		buf = append(buf, "];\n\t"...)
+		bw.Write(buf)
 	}
-	jobEdges(dg, g, nodes)
-	return writeDot(w, dg)
+	// Edges by the node they leave: count, then place (a stable bucket
+	// sort of the edges in the order jobEdges made them).
+	start := make([]int32, len(g.Jobs)+1)
+	for _, j := range g.Jobs {
+		for _, d := range j.Deps {
+			start[d.ID+1]++
+		}
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	to := make([]int32, start[len(start)-1])
+	next := append([]int32(nil), start[:len(g.Jobs)]...)
+	for i, j := range g.Jobs {
+		for _, d := range j.Deps {
+			to[next[d.ID]] = int32(i)
+			next[d.ID]++
+		}
+	}
+	for from := range g.Jobs {
+		for _, t := range to[start[from]:start[from+1]] {
+			buf = append(buf[:0], 'n')
+			buf = strconv.AppendInt(buf, int64(from+1), 10)
+			buf = append(buf, "->n"...)
+			buf = strconv.AppendInt(buf, int64(t+1), 10)
+			buf = append(buf, `[color="grey",penwidth="2"];`+"\n\t"...)
+			bw.Write(buf)
+		}
+	}
+	bw.WriteString("\n}\n")
+	bw.Flush()
+	return ew.err
 }
 
 func newDot(id string) *dot.Graph {
@@ -151,29 +228,32 @@ func ruleColors(g *Graph) map[string]string {
 // characters become "?", invalid UTF-8 becomes U+FFFD; other Unicode is
 // written as is (Graphviz reads UTF-8).
 func label(lines ...string) dot.Literal {
-	var b strings.Builder
-	b.WriteByte('"')
+	return dot.Literal(appendLabel(nil, lines))
+}
+
+// appendLabel appends label(lines...) to buf.
+func appendLabel(buf []byte, lines []string) []byte {
+	buf = append(buf, '"')
 	for i, l := range lines {
 		if i > 0 {
-			b.WriteString(`\n`)
+			buf = append(buf, `\n`...)
 		}
 		for _, r := range strings.ToValidUTF8(l, string(utf8.RuneError)) {
 			switch {
 			case r == '"':
-				b.WriteString(`\"`)
+				buf = append(buf, `\"`...)
 			case r == '\\':
-				b.WriteString(`\\`)
+				buf = append(buf, `\\`...)
 			case r == '&':
-				b.WriteString("&amp;")
+				buf = append(buf, "&amp;"...)
 			case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-				b.WriteByte('?')
+				buf = append(buf, '?')
 			default:
-				b.WriteRune(r)
+				buf = utf8.AppendRune(buf, r)
 			}
 		}
 	}
-	b.WriteByte('"')
-	return dot.Literal(b.String())
+	return append(buf, '"')
 }
 
 // writeDot writes dg and returns the first write error, which

@@ -224,16 +224,18 @@ func TestCheckpointReResolvesAfterItRan(t *testing.T) {
 		t.Errorf("agg deps %q", got)
 	}
 	for _, j := range ready {
-		if j.ID < 3 || g.Jobs[j.ID] != j || !j.Stale || j.Reason.Kind != MissingOutput || j.PathLen != 3 {
+		// The files proc reads are inside split's directory output, so
+		// proc depends on split, which has just run.
+		if j.ID < 3 || g.Jobs[j.ID] != j || !j.Stale || j.Reason != (Reason{UpstreamChanged, "split/A"}) || j.PathLen != 3 {
 			t.Errorf("new job %s: ID %d, stale %v (%s), PathLen %d", j, j.ID, j.Stale, j.Reason, j.PathLen)
 		}
 		if g.Producer[j.Spec.Outputs[0].Path] != j {
 			t.Errorf("Producer not updated for %s", j)
 		}
 	}
-	// proc reads files inside split's directory, which no job declares:
-	// like Snakemake, no edge from split to proc.
-	if byName(t, g, "split (s=A)").PathLen != 3 {
+	// proc reads files inside split's directory output: split -> proc ->
+	// agg -> all.
+	if byName(t, g, "split (s=A)").PathLen != 4 {
 		t.Errorf("split PathLen %d", byName(t, g, "split (s=A)").PathLen)
 	}
 	if p.Total() != 5 {
@@ -265,9 +267,9 @@ func TestCheckpointUpToDateFromEarlierRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGraph(t, g)
-	want := `proc (i=1, s=A): -
+	want := `split (s=A): -
+proc (i=1, s=A): -
 proc (i=2, s=A): missing output: proc/A/2.txt
-split (s=A): -
 agg (s=A): missing output: agg/A.txt
 all: upstream changed: agg/A.txt
 `

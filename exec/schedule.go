@@ -46,11 +46,13 @@ type Options struct {
 	Kill <-chan struct{}
 }
 
-// Hooks let the metadata store follow jobs. Both are called on the
-// scheduler goroutine, at most once per job: BeforeStart before the first
-// attempt (an error fails the job without running it), AfterFinish with
-// the final result of every job BeforeStart let through, after outputs
-// were checked, touched and protected (or deleted, on failure).
+// Hooks let the metadata store follow jobs. Both are called on the job's
+// own goroutine, so they must be safe for concurrent use (and the store
+// can then group the commits of jobs ending together), at most once per
+// job: BeforeStart before the first attempt (an error fails the job
+// without running it), AfterFinish with the final result of every job
+// BeforeStart let through, after outputs were checked, touched and
+// protected (or deleted, on failure), before the scheduler hears of it.
 type Hooks struct {
 	BeforeStart func(j *dag.Job, spec Spec) error
 	AfterFinish func(j *dag.Job, spec Spec, r Result)
@@ -340,14 +342,6 @@ func (s *scheduler) dispatch() {
 func (s *scheduler) start(j *dag.Job) {
 	spec := s.opts.SpecFor(j)
 	spec.Kill = s.kill
-	if h := s.opts.Hooks.BeforeStart; h != nil {
-		if err := h(j, spec); err != nil {
-			now := time.Now()
-			s.fail(j, spec, Result{ExitCode: -1, Err: err, Start: now, End: now})
-			s.afterDone(j, false)
-			return
-		}
-	}
 	s.running++
 	n := s.slotsFor(j)
 	s.slots += n
@@ -364,6 +358,17 @@ func (s *scheduler) start(j *dag.Job) {
 // runJob runs one job with its retries and settles its outputs; it is
 // the only code besides Run's loop that touches the job's files.
 func (s *scheduler) runJob(j *dag.Job, spec Spec) {
+	if h := s.opts.Hooks.BeforeStart; h != nil {
+		if err := h(j, spec); err != nil {
+			now := time.Now()
+			s.results <- finished{job: j, spec: spec, res: Result{ExitCode: -1, Err: err, Start: now, End: now}}
+			return
+		}
+	}
+	// A job starts from nothing, as in Snakemake: what an earlier run
+	// left in a directory() output, or a stale file the command would
+	// only append to, must not survive into the new outputs.
+	removeOutputs(j, spec.Dir)
 	tries := 1
 	if j.Spec != nil && j.Spec.Retries > 0 {
 		tries += j.Spec.Retries
@@ -395,6 +400,9 @@ func (s *scheduler) runJob(j *dag.Job, spec Spec) {
 	if !first.IsZero() {
 		r.Start = first
 	}
+	if h := s.opts.Hooks.AfterFinish; h != nil {
+		h(j, spec, r)
+	}
 	s.results <- finished{job: j, spec: spec, res: r}
 }
 
@@ -407,9 +415,6 @@ func (s *scheduler) reap(f finished) {
 		for name := range s.opts.Resources {
 			s.used[name] -= j.Spec.Resources[name]
 		}
-	}
-	if h := s.opts.Hooks.AfterFinish; h != nil {
-		h(j, f.spec, r)
 	}
 	switch {
 	case r.OK():

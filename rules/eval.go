@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"path"
 	"strings"
 
@@ -44,62 +45,148 @@ func (r *Rule) Eval(wildcards map[string]string, env Env) (*Job, hcl.Diagnostics
 
 // evaluator holds the state of one Eval: the job filled in step by step and
 // the variables the steps so far have defined.
+//
+// The cty variables and the EvalContext are made on first use (context),
+// and a variable whose value is known in Go form (wildcards, output, input,
+// log, benchmark) is turned into cty only then: a job whose input is
+// precomputed (Rule.preIn) and whose shell inserts only bare ${input},
+// ${output} and ${wildcards.NAME}, which render writes directly, never
+// builds a cty value. That is most jobs of a large workflow.
 type evaluator struct {
 	r     *Rule
 	wc    map[string]string
 	env   Env
 	job   *Job
-	vars  map[string]cty.Value
-	ctx   *hcl.EvalContext
+	vars  map[string]cty.Value // nil until context
+	ctx   *hcl.EvalContext     // nil until context
+	stale varSet               // variables whose cty value is behind the job
 	diags hcl.Diagnostics
 	// static is set for the load-time check of constant attributes: there
 	// is no job, so {name} is not substituted.
 	static  bool
 	pending bool
 	refs    []CheckpointRef
-	// sets are input, output and log as declared, for rendering a bare
-	// ${input} in declaration order even when named.
-	sets map[string]*pathSet
+	// out, in and log are output, input and log as declared, for
+	// rendering a bare ${output} in declaration order even when named.
+	out, in, log *pathSet
 }
 
+// varSet is a set of the variables an evaluator makes lazily.
+type varSet uint8
+
+const (
+	varWildcards varSet = 1 << iota
+	varOutput
+	varInput
+	varLog
+	varBenchmark
+)
+
+// Values every job starts from, shared: cty values are immutable.
+var (
+	oneVal         = cty.NumberIntVal(1)
+	emptyStringVal = cty.StringVal("")
+)
+
 func newEvaluator(r *Rule, wc map[string]string, env Env) *evaluator {
-	copied := make(map[string]string, len(wc))
-	for k, v := range wc {
-		copied[k] = v
+	var copied map[string]string
+	if wc == nil {
+		copied = map[string]string{}
+	} else {
+		copied = maps.Clone(wc)
 	}
-	e := &evaluator{
+	return &evaluator{
 		r:   r,
 		wc:  copied,
 		env: env,
 		job: &Job{
-			Rule:         r,
-			Wildcards:    copied,
-			Params:       cty.EmptyObjectVal,
-			Threads:      1,
-			Resources:    map[string]int64{},
-			ResourceText: map[string]string{},
+			Rule:      r,
+			Wildcards: copied,
+			Params:    cty.EmptyObjectVal,
+			Threads:   1,
 		},
-		vars: map[string]cty.Value{
-			"wildcards": wildcardsValue(copied),
-			"config":    r.wf.Config,
-			"rule":      cty.StringVal(r.Name),
+		stale: varWildcards,
+	}
+}
+
+// context returns the job's EvalContext, making it on first use, with
+// every variable brought up to date with the job.
+func (e *evaluator) context() *hcl.EvalContext {
+	if e.ctx == nil {
+		e.vars = map[string]cty.Value{
+			"wildcards": cty.EmptyObjectVal,
+			"config":    e.r.wf.Config,
+			"rule":      e.r.nameVal,
 			"input":     cty.EmptyTupleVal,
 			"output":    cty.EmptyTupleVal,
 			"log":       cty.EmptyTupleVal,
-			"benchmark": cty.StringVal(""),
+			"benchmark": emptyStringVal,
 			"params":    cty.EmptyObjectVal,
-			"threads":   cty.NumberIntVal(1),
+			"threads":   oneVal,
 			"resources": cty.EmptyObjectVal,
-		},
-		sets: map[string]*pathSet{},
+		}
+		e.ctx = rootContext.NewChild()
+		e.ctx.Variables = e.vars
+		// The per-job functions only where the rule calls them: a call is
+		// syntax, so a rule without one cannot reach them.
+		if e.r.jobFuncs {
+			e.ctx.Functions = map[string]function.Function{
+				"glob_wildcards":    globWildcardsFunc(e.env.Dir),
+				"checkpoint_output": e.checkpointFunc(),
+			}
+		}
 	}
-	e.ctx = rootContext.NewChild()
-	e.ctx.Variables = e.vars
-	e.ctx.Functions = map[string]function.Function{
-		"glob_wildcards":    globWildcardsFunc(env.Dir),
-		"checkpoint_output": e.checkpointFunc(),
+	if e.stale != 0 {
+		e.refresh()
 	}
-	return e
+	return e.ctx
+}
+
+// at is the context to evaluate in: ctx, or the job's when ctx is nil.
+func (e *evaluator) at(ctx *hcl.EvalContext) *hcl.EvalContext {
+	if ctx == nil {
+		return e.context()
+	}
+	return ctx
+}
+
+// refresh makes the cty values of the stale variables.
+func (e *evaluator) refresh() {
+	if e.stale&varWildcards != 0 {
+		e.vars["wildcards"] = wildcardsValue(e.wc)
+	}
+	if e.stale&varOutput != 0 && e.out != nil {
+		e.vars["output"] = e.out.value()
+	}
+	if e.stale&varInput != 0 && e.in != nil {
+		e.vars["input"] = e.in.value()
+	}
+	if e.stale&varLog != 0 && e.log != nil {
+		e.vars["log"] = e.log.value()
+	}
+	if e.stale&varBenchmark != 0 {
+		e.vars["benchmark"] = cty.StringVal(e.job.Benchmark).Mark(markPath)
+	}
+	e.stale = 0
+}
+
+// setVar sets a variable that is made eagerly (threads, resources, params).
+func (e *evaluator) setVar(name string, v cty.Value) {
+	e.context()
+	e.vars[name] = v
+}
+
+// set is the path set a bare ${name} renders, nil when not evaluated.
+func (e *evaluator) set(name string) *pathSet {
+	switch name {
+	case "output":
+		return e.out
+	case "input":
+		return e.in
+	case "log":
+		return e.log
+	}
+	return nil
 }
 
 // where names the job for diagnostics.
@@ -133,6 +220,9 @@ func (e *evaluator) errorf(rng hcl.Range, summary, format string, args ...any) {
 // outputs substitutes the job's wildcards into the output patterns.
 func (e *evaluator) outputs() {
 	ps := &pathSet{named: e.r.outNamed, order: e.r.outOrder, scalar: e.r.outScalar}
+	if len(e.r.Patterns) > 0 {
+		ps.paths = make([]Path, 0, len(e.r.Patterns))
+	}
 	for i, pat := range e.r.Patterns {
 		s, err := pat.Substitute(e.wc)
 		if err != nil {
@@ -149,8 +239,8 @@ func (e *evaluator) outputs() {
 		ps.paths = append(ps.paths, p)
 	}
 	e.job.Outputs = ps.paths
-	e.sets["output"] = ps
-	e.vars["output"] = ps.value()
+	e.out = ps
+	e.stale |= varOutput
 }
 
 // step evaluates one attribute of evalOrder.
@@ -179,11 +269,11 @@ func (e *evaluator) step(name string) {
 			e.job.Retries = n
 		}
 	case "message":
-		if s, ok := e.render(attr.Expr, e.ctx, false); ok {
+		if s, ok := e.render(attr.Expr, nil, false); ok {
 			e.job.Message = s
 		}
 	case "shell":
-		if s, ok := e.render(attr.Expr, e.ctx, true); ok {
+		if s, ok := e.render(attr.Expr, nil, true); ok {
 			e.job.Shell = s
 		}
 	case "script":
@@ -194,7 +284,7 @@ func (e *evaluator) step(name string) {
 // value evaluates attr. A value that is not wholly known waits for a
 // checkpoint: the job becomes pending and ok is false.
 func (e *evaluator) value(attr *hcl.Attribute) (cty.Value, bool) {
-	v, diags := attr.Expr.Value(e.ctx)
+	v, diags := attr.Expr.Value(e.context())
 	e.add(diags...)
 	if diags.HasErrors() {
 		return cty.NilVal, false
@@ -206,41 +296,58 @@ func (e *evaluator) value(attr *hcl.Attribute) (cty.Value, bool) {
 	return v, true
 }
 
-// paths evaluates input or log.
+// paths evaluates input or log, or copies the value precomputed at load
+// time when the attribute is constant.
 func (e *evaluator) paths(attr *hcl.Attribute) {
-	v, diags := attr.Expr.Value(e.ctx)
-	e.add(diags...)
-	if diags.HasErrors() {
-		return
+	ps := e.r.preIn
+	if attr.Name == "log" {
+		ps = e.r.preLog
 	}
-	ps, err := pathsOf(v, attr.Expr)
-	if err != nil {
-		e.add(typeDiag(attr, err))
-		return
+	if ps != nil && !e.static {
+		ps = ps.clone()
+	} else {
+		v, diags := attr.Expr.Value(e.context())
+		e.add(diags...)
+		if diags.HasErrors() {
+			return
+		}
+		var err error
+		ps, err = pathsOf(v, attr.Expr)
+		if err != nil {
+			e.add(typeDiag(attr, err))
+			return
+		}
 	}
 	if ps.unknown {
 		e.pending = true
 	}
 	for i := range ps.paths {
 		p := &ps.paths[i]
-		s, ok := e.concrete(attr, p.Path)
+		var pat *wildcard.Pattern
+		if ps.pats != nil {
+			pat = ps.pats[i]
+		}
+		s, ok := e.concrete(attr, p.Path, pat)
 		if !ok {
 			return
 		}
 		p.Path = s
 	}
-	e.sets[attr.Name] = ps
-	e.vars[attr.Name] = ps.value()
 	if attr.Name == "input" {
+		e.in = ps
+		e.stale |= varInput
 		e.job.Inputs = ps.paths
 	} else {
+		e.log = ps
+		e.stale |= varLog
 		e.job.Log = ps.paths
 	}
 }
 
 // concrete substitutes the job's wildcards into an evaluated path, Snakemake
 // style, and cleans it. In the load-time check only the syntax is checked.
-func (e *evaluator) concrete(attr *hcl.Attribute, p string) (string, bool) {
+// pat, when not nil, is p compiled.
+func (e *evaluator) concrete(attr *hcl.Attribute, p string, pat *wildcard.Pattern) (string, bool) {
 	if strings.ContainsAny(p, "{}") {
 		if e.static {
 			if _, err := wildcard.Parse(p, nil); err != nil {
@@ -250,8 +357,14 @@ func (e *evaluator) concrete(attr *hcl.Attribute, p string) (string, bool) {
 			return p, true
 		}
 		// Fill parses without compiling a regexp: this runs for every
-		// path of every job.
-		s, err := wildcard.Fill(p, e.wc)
+		// path of every job. A precomputed path comes compiled.
+		var s string
+		var err error
+		if pat != nil {
+			s, err = pat.Substitute(e.wc)
+		} else {
+			s, err = wildcard.Fill(p, e.wc)
+		}
 		var se *wildcard.SyntaxError
 		if errors.As(err, &se) {
 			e.errorf(attr.Expr.Range(), "Invalid path pattern", "The %s %q is not a valid pattern: %v.", attr.Name, p, err)
@@ -279,25 +392,36 @@ func (e *evaluator) concrete(attr *hcl.Attribute, p string) (string, bool) {
 	return path.Clean(p), true
 }
 
+// benchmark evaluates benchmark, or takes the value precomputed at load
+// time when it is constant.
 func (e *evaluator) benchmark(attr *hcl.Attribute) {
-	v, ok := e.value(attr)
-	if !ok {
-		return
+	var p string
+	if pre := e.r.preBench; pre != nil && !e.static {
+		if *pre == "" {
+			return // null
+		}
+		p = *pre
+	} else {
+		v, ok := e.value(attr)
+		if !ok {
+			return
+		}
+		v, _ = v.UnmarkDeep()
+		if v.IsNull() {
+			return
+		}
+		if v.Type() != cty.String {
+			e.add(typeDiag(attr, errors.New("a path string is required")))
+			return
+		}
+		p = v.AsString()
 	}
-	v, _ = v.UnmarkDeep()
-	if v.IsNull() {
-		return
-	}
-	if v.Type() != cty.String {
-		e.add(typeDiag(attr, errors.New("a path string is required")))
-		return
-	}
-	s, ok := e.concrete(attr, v.AsString())
+	s, ok := e.concrete(attr, p, nil)
 	if !ok {
 		return
 	}
 	e.job.Benchmark = s
-	e.vars["benchmark"] = cty.StringVal(s).Mark(markPath)
+	e.stale |= varBenchmark
 }
 
 // number converts v to a whole number, reporting at rng.
@@ -362,7 +486,7 @@ func (e *evaluator) threads(attr *hcl.Attribute) {
 		n = int64(e.env.Cores)
 	}
 	e.job.Threads = int(n)
-	e.vars["threads"] = cty.NumberIntVal(n)
+	e.setVar("threads", cty.NumberIntVal(n))
 }
 
 func (e *evaluator) resources(attr *hcl.Attribute) {
@@ -391,8 +515,14 @@ func (e *evaluator) resources(attr *hcl.Attribute) {
 			if !ok {
 				return
 			}
+			if e.job.Resources == nil {
+				e.job.Resources = map[string]int64{}
+			}
 			e.job.Resources[name] = n
 		case ev.Type() == cty.String:
+			if e.job.ResourceText == nil {
+				e.job.ResourceText = map[string]string{}
+			}
 			e.job.ResourceText[name] = ev.AsString()
 		default:
 			e.errorf(rng, "Incorrect attribute value type", "Resource %s must be a number or a string, not %s.", name, ev.Type().FriendlyName())
@@ -400,7 +530,7 @@ func (e *evaluator) resources(attr *hcl.Attribute) {
 		}
 		vals[name] = ev
 	}
-	e.vars["resources"] = cty.ObjectVal(vals)
+	e.setVar("resources", cty.ObjectVal(vals))
 }
 
 func (e *evaluator) params(attr *hcl.Attribute) {
@@ -421,7 +551,7 @@ func (e *evaluator) params(attr *hcl.Attribute) {
 		return
 	}
 	e.job.Params = v
-	e.vars["params"] = v
+	e.setVar("params", v)
 }
 
 // script is kept relative to the working directory (Env.Dir), like every

@@ -521,6 +521,7 @@ func (l *loader) decodeRule(b *hcl.Block) {
 		Checkpoint: b.Type == "checkpoint",
 		DeclRange:  b.DefRange,
 		wf:         l.wf,
+		nameVal:    cty.StringVal(b.Labels[0]),
 	}
 	add := true
 	if !hclsyntax.ValidIdentifier(r.Name) {
@@ -575,6 +576,9 @@ func (l *loader) decodeRule(b *hcl.Block) {
 	for _, name := range evalOrder {
 		if attr := r.attrs[name]; attr != nil {
 			l.checkExpr(r, attr, scopeOf(name))
+			if callsJobFunc(attr.Expr) {
+				r.jobFuncs = true
+			}
 		}
 	}
 	for _, name := range []string{"input", "log", "benchmark"} {
@@ -1009,6 +1013,12 @@ func (w *literalWalker) Exit(n hclsyntax.Node) hcl.Diagnostics {
 // not depend on the job (only on config and rule), so wrong types are
 // reported for every rule, used or not. Expressions that read the disk or
 // wait for checkpoints are left to Eval.
+//
+// A constant input, log or benchmark that evaluates cleanly is kept
+// (Rule.preIn, preLog, preBench): Eval then only substitutes each job's
+// wildcards, as it would into the same value, instead of evaluating the
+// expression again per job. The workflow's config does not change after
+// loading, so the value is the one every job would get.
 func (l *loader) checkConstants(r *Rule) {
 	e := newEvaluator(r, nil, Env{Dir: l.opts.Dir})
 	e.static = true
@@ -1022,8 +1032,44 @@ func (l *loader) checkConstants(r *Rule) {
 		if len(e.diags) > before {
 			// One problem per attribute is enough at load time.
 			l.diags = append(l.diags, e.diags[before:]...)
+			continue
+		}
+		if e.pending {
+			continue
+		}
+		switch name {
+		case "input":
+			if r.preIn = e.in; e.in != nil {
+				e.in.compile()
+			}
+		case "log":
+			if r.preLog = e.log; e.log != nil {
+				e.log.compile()
+			}
+		case "benchmark":
+			b := e.job.Benchmark
+			r.preBench = &b
 		}
 	}
+}
+
+// callsJobFunc reports whether expr calls glob_wildcards or
+// checkpoint_output, the functions Eval makes per job.
+func callsJobFunc(expr hcl.Expression) bool {
+	node, ok := expr.(hclsyntax.Node)
+	if !ok {
+		return true
+	}
+	found := false
+	hclsyntax.VisitAll(node, func(n hclsyntax.Node) hcl.Diagnostics {
+		if fc, isCall := n.(*hclsyntax.FunctionCallExpr); isCall {
+			if fc.Name == "glob_wildcards" || fc.Name == "checkpoint_output" {
+				found = true
+			}
+		}
+		return nil
+	})
+	return found
 }
 
 // constant reports whether expr depends only on config and rule and does

@@ -94,6 +94,17 @@ type Rule struct {
 	outScalar map[string]bool
 	outRanges []hcl.Range // per Outputs entry, for diagnostics
 	names     []string    // wildcard names of the outputs, first use first
+
+	// Precomputed at load time, for Eval's speed (see checkConstants):
+	// input and log evaluated when they are constant, paths still
+	// holding their {name} wildcards (nil: evaluate per job); benchmark
+	// likewise ("" for null); the name as a cty value; and whether any
+	// per-job attribute calls glob_wildcards or checkpoint_output, the
+	// functions that are made per job.
+	preIn, preLog *pathSet
+	preBench      *string
+	nameVal       cty.Value
+	jobFuncs      bool
 }
 
 // CheckpointRef names one checkpoint job: the checkpoint rule and the

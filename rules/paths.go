@@ -2,9 +2,12 @@ package rules
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/flowmake/flowmake/wildcard"
 )
 
 // pathSet is an evaluated input, output or log: its paths in declaration
@@ -18,6 +21,50 @@ type pathSet struct {
 	// unknown is set when part of the value waits for a checkpoint; paths
 	// then hold only the known part.
 	unknown bool
+	// pats are, in a set precomputed at load time (Rule.preIn), the
+	// compiled patterns of paths[i] that hold braces, nil otherwise or
+	// when there are too many to keep: each job substitutes its wildcards
+	// without parsing the text again.
+	pats []*wildcard.Pattern
+}
+
+// maxKeptPatterns bounds the patterns a precomputed set keeps compiled;
+// beyond it (say expand("x/{n}.{{s}}", ...) over thousands of n) each job
+// parses its paths as an evaluated value would be.
+const maxKeptPatterns = 64
+
+// compile fills ps.pats for a set precomputed at load time, whose paths
+// with braces have been checked to parse.
+func (ps *pathSet) compile() {
+	n := 0
+	for _, p := range ps.paths {
+		if strings.ContainsAny(p.Path, "{}") {
+			n++
+		}
+	}
+	if n == 0 || n > maxKeptPatterns {
+		return
+	}
+	pats := make([]*wildcard.Pattern, len(ps.paths))
+	for i, p := range ps.paths {
+		if !strings.ContainsAny(p.Path, "{}") {
+			continue
+		}
+		pat, err := wildcard.Parse(p.Path, nil)
+		if err != nil {
+			return
+		}
+		pats[i] = pat
+	}
+	ps.pats = pats
+}
+
+// clone copies ps for one job: the paths are the job's own, the shape is
+// shared (it is never written after pathsOf).
+func (ps *pathSet) clone() *pathSet {
+	c := *ps
+	c.paths = append([]Path(nil), ps.paths...)
+	return &c
 }
 
 // pathsOf flattens an evaluated input/output/log value. Flags come from the

@@ -2,7 +2,6 @@ package rules
 
 import (
 	"errors"
-	"regexp"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -15,7 +14,9 @@ import (
 // evaluation would refuse lists and could not tell file names from the
 // author's text, so the template's parts are walked here: literal text is
 // copied, each interpolation is rendered by renderValue, and with quote set
-// values carrying the path mark are shell-quoted.
+// values carrying the path mark are shell-quoted. ctx nil means the job's
+// context, made only when some part needs evaluating: bare ${input},
+// ${output}, ${log} and ${wildcards.NAME} are written from the job itself.
 func (e *evaluator) render(expr hcl.Expression, ctx *hcl.EvalContext, quote bool) (string, bool) {
 	var b strings.Builder
 	ok := e.renderInto(&b, expr, ctx, quote)
@@ -40,7 +41,7 @@ func (e *evaluator) renderInto(b *strings.Builder, expr hcl.Expression, ctx *hcl
 	case *hclsyntax.ConditionalExpr:
 		// %{ if } directives and ?: both render the chosen branch, so each
 		// branch keeps its own quoting.
-		cond, diags := x.Condition.Value(ctx)
+		cond, diags := x.Condition.Value(e.at(ctx))
 		e.add(diags...)
 		if diags.HasErrors() {
 			return false
@@ -62,8 +63,9 @@ func (e *evaluator) renderInto(b *strings.Builder, expr hcl.Expression, ctx *hcl
 	case *hclsyntax.ScopeTraversalExpr:
 		// A bare ${input}, ${output} or ${log} renders every path in
 		// declaration order, even when named (an object would sort).
+		root := x.Traversal.RootName()
 		if len(x.Traversal) == 1 {
-			if ps := e.sets[x.Traversal.RootName()]; ps != nil && !shadowed(ctx, e.ctx, x.Traversal.RootName()) {
+			if ps := e.set(root); ps != nil && !shadowed(ctx, e.ctx, root) {
 				for i, p := range ps.paths {
 					if i > 0 {
 						b.WriteByte(' ')
@@ -73,8 +75,18 @@ func (e *evaluator) renderInto(b *strings.Builder, expr hcl.Expression, ctx *hcl
 				return true
 			}
 		}
+		// ${wildcards.NAME} is the value, path-marked and normalised as
+		// the wildcards variable holds it, without building that variable.
+		if len(x.Traversal) == 2 && root == "wildcards" && !shadowed(ctx, e.ctx, root) {
+			if a, ok := x.Traversal[1].(hcl.TraverseAttr); ok {
+				if v, ok := e.wc[a.Name]; ok {
+					b.WriteString(maybeQuote(cty.NormalizeString(v), quote))
+					return true
+				}
+			}
+		}
 	}
-	v, diags := expr.Value(ctx)
+	v, diags := expr.Value(e.at(ctx))
 	e.add(diags...)
 	if diags.HasErrors() {
 		return false
@@ -89,7 +101,7 @@ func (e *evaluator) renderInto(b *strings.Builder, expr hcl.Expression, ctx *hcl
 }
 
 // shadowed reports whether a %{ for } variable between ctx and its
-// ancestor top hides name.
+// ancestor top hides name. A nil ctx is the job's own: nothing hides.
 func shadowed(ctx, top *hcl.EvalContext, name string) bool {
 	for c := ctx; c != nil && c != top; c = c.Parent() {
 		if _, ok := c.Variables[name]; ok {
@@ -102,6 +114,7 @@ func shadowed(ctx, top *hcl.EvalContext, name string) bool {
 // renderFor renders a %{ for } directive, binding the loop variables in a
 // child context.
 func (e *evaluator) renderFor(b *strings.Builder, f *hclsyntax.ForExpr, ctx *hcl.EvalContext, quote bool) bool {
+	ctx = e.at(ctx)
 	coll, diags := f.CollExpr.Value(ctx)
 	e.add(diags...)
 	if diags.HasErrors() {
@@ -175,16 +188,42 @@ func maybeQuote(s string, quote bool) string {
 	return s
 }
 
-var bareWord = regexp.MustCompile(`^[A-Za-z0-9_@%+=:,./-]+$`)
-
 // ShellQuote returns s as one bash word: unchanged when it holds only
 // characters that are never special (as Python's shlex.quote), else in
 // single quotes, with each single quote inside written as
 //
 //	'\''
 func ShellQuote(s string) string {
-	if bareWord.MatchString(s) {
+	if bareWord(s) {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// bareWord reports whether s is not empty and holds only the characters
+// of [A-Za-z0-9_@%+=:,./-], which a shell never treats specially. (A
+// loop, not a regexp: it runs for every path of every job's command.)
+func bareWord(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !bareByte[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+var bareByte = func() (t [256]bool) {
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c], t[c+'a'-'A'] = true, true
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = true
+	}
+	for _, c := range "_@%+=:,./-" {
+		t[c] = true
+	}
+	return t
+}()

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/flowmake/flowmake/dag"
@@ -30,7 +31,10 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, store *meta.Store, ch
 	if n, first := countIncomplete(g); n > 0 {
 		fmt.Fprintf(o.stderr, "Rerunning %d %s left incomplete by an interrupted run (e.g. %s).\n", n, plural(n, "job", "jobs"), first)
 	}
-	var storeErr error
+	var (
+		mu       sync.Mutex // the hooks run on the jobs' goroutines
+		storeErr error
+	)
 	hooks := exec.Hooks{
 		BeforeStart: func(j *dag.Job, spec exec.Spec) error {
 			if err := store.MarkIncomplete(outputPaths(j), j.Key); err != nil {
@@ -47,9 +51,11 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, store *meta.Store, ch
 				// could not delete keeps its incomplete mark.
 				err = store.Fail(missingOutputs(o, j))
 			}
+			mu.Lock()
 			if err != nil && storeErr == nil {
 				storeErr = fmt.Errorf("record end of %s: %w", j, err)
 			}
+			mu.Unlock()
 		},
 	}
 	printer := exec.NewPrinter(o.stderr)
