@@ -93,7 +93,7 @@ func WriteFileGraph(w io.Writer, g *Graph) error {
 
 // writeJobGraph writes a node per job, labelled with the lines that
 // appends (to a reused slice), and an edge per dependency, as
-// emicklei/dot writes the graph that newDot, jobNode and jobEdges build:
+// emicklei/dot writes the graph that newDot, boxStyle and edge would build:
 //
 //	digraph ID {
 //		bgcolor="white";margin="0";
@@ -171,25 +171,6 @@ func newDot(id string) *dot.Graph {
 	dg.Attr("bgcolor", "white")
 	dg.Attr("margin", "0")
 	return dg
-}
-
-func jobNode(dg *dot.Graph, i int, j *Job, colors map[string]string, lines []string) dot.Node {
-	n := dg.Node(fmt.Sprintf("%09d", i))
-	n.Attr("label", label(lines...))
-	style := "rounded"
-	if !j.Stale {
-		style = "rounded,dashed"
-	}
-	boxStyle(n, colors[j.Spec.Rule.Name], style)
-	return n
-}
-
-func jobEdges(dg *dot.Graph, g *Graph, nodes []dot.Node) {
-	for i, j := range g.Jobs {
-		for _, d := range j.Deps {
-			edge(dg, nodes[d.ID], nodes[i])
-		}
-	}
 }
 
 func boxStyle(n dot.Node, color, style string) {

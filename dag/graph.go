@@ -14,8 +14,10 @@
 // and edges and have no recursion, so chains of any length are fine.
 //
 // Choices where the contract is silent:
-//   - A file inside a directory() output is not linked to the job that
-//     makes the directory (as in Snakemake); it is a source if it exists.
+//   - A file inside a directory() output of a job in the graph is made by
+//     that job: it depends on it, and no rule's pattern is matched against
+//     it (a checkpoint's "chunks/{s}" would otherwise also match
+//     chunks/a/part_1 with s=a/part_1).
 //   - --until holds jobs back after staleness is decided: a held job has
 //     Stale false and keeps the Reason it would run for.
 //   - A target job without outputs (like "all") counts as requesting its
