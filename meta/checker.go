@@ -5,6 +5,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
+
 	"github.com/flowmake/flowmake/dag"
 	"github.com/flowmake/flowmake/rules"
 )
@@ -35,14 +37,22 @@ type Checker struct {
 	dir string
 
 	mu      sync.Mutex
-	scripts map[string]string // script path -> CodeHash of its text
+	scripts map[string]string        // script path -> CodeHash of its text
+	shells  map[*rules.Rule]ruleHash // rule -> CodeHash of its shell template
 	err     error
+}
+
+// ruleHash is the hash of a rule's shell template, with the template it
+// was computed from: a rule edited in place is hashed again.
+type ruleHash struct {
+	source string
+	sum    [16]byte
 }
 
 // NewChecker returns a checker over s with the triggers t. dir is the
 // working directory that the jobs' paths and script paths are relative to.
 func NewChecker(s *Store, t Triggers, dir string) *Checker {
-	return &Checker{s: s, t: t, dir: dir, scripts: make(map[string]string)}
+	return &Checker{s: s, t: t, dir: dir, scripts: make(map[string]string), shells: make(map[*rules.Rule]ruleHash)}
 }
 
 // Err returns the first store error a Check met. Check cannot return
@@ -118,43 +128,73 @@ func (c *Checker) check(r *Reader, j *dag.Job, byTime dag.Reason) (dag.Reason, e
 		return dag.Reason{}, nil
 	}
 
-	var code, params string
-	var inputs []string
+	var h jobHashes
 	for i := range spec.Outputs {
 		p := spec.Outputs[i].Path
-		rec, ok, err := r.Get(p)
+		var why dag.Reason
+		_, err := r.view(p, func(v recordView) { why = c.compare(spec, p, &v, &h) })
 		if err != nil {
 			return byTime, err
 		}
-		if !ok {
-			continue
-		}
-		if c.t.Code {
-			if code == "" {
-				code = c.codeHash(spec)
-			}
-			if rec.CodeHash != code {
-				return dag.Reason{Kind: dag.CodeChanged, Path: p}, nil
-			}
-		}
-		if c.t.Params {
-			if params == "" {
-				params = ParamsHash(spec.Params)
-			}
-			if rec.ParamsHash != params {
-				return dag.Reason{Kind: dag.ParamsChanged, Path: p}, nil
-			}
-		}
-		if c.t.Input {
-			if inputs == nil {
-				inputs = inputPaths(spec)
-			}
-			if d, changed := listChange(rec.Inputs, inputs); changed {
-				return dag.Reason{Kind: dag.InputListChanged, Path: d}, nil
-			}
+		if why.Kind != dag.UpToDate {
+			return why, nil
 		}
 	}
 	return dag.Reason{}, nil
+}
+
+// jobHashes are a job's code and params hashes, computed when the first
+// record is compared with them.
+type jobHashes struct {
+	code, params         [16]byte
+	haveCode, haveParams bool
+}
+
+// compare applies the code, params and input triggers to the record of
+// output p; the zero Reason means the record agrees with the job. It
+// compares the record in place: hashes as bytes, and the input list
+// element by element, copying it only to name a difference.
+func (c *Checker) compare(spec *rules.Job, p string, v *recordView, h *jobHashes) dag.Reason {
+	if c.t.Code {
+		if !h.haveCode {
+			h.code, h.haveCode = c.codeSum(spec), true
+		}
+		if string(v.codeHash) != string(h.code[:]) {
+			return dag.Reason{Kind: dag.CodeChanged, Path: p}
+		}
+	}
+	if c.t.Params {
+		if !h.haveParams {
+			h.params, h.haveParams = hex16(paramsSum(spec.Params)), true
+		}
+		if string(v.paramsHash) != string(h.params[:]) {
+			return dag.Reason{Kind: dag.ParamsChanged, Path: p}
+		}
+	}
+	if c.t.Input && !sameInputs(v, spec.Inputs) {
+		if d, changed := listChange(v.inputList(), inputPaths(spec)); changed {
+			return dag.Reason{Kind: dag.InputListChanged, Path: d}
+		}
+	}
+	return dag.Reason{}
+}
+
+// sameInputs is listChange's fast path without its copies: whether the
+// recorded inputs are the job's, in order. An input equal to the job's
+// path as written is equal to it cleaned too (key), so Clean runs only on
+// paths that differ as written. False means listChange must decide.
+func sameInputs(v *recordView, inputs []rules.Path) bool {
+	if v.nInputs != len(inputs) {
+		return false
+	}
+	d := viewDecoder(v.inputs)
+	for i := range inputs {
+		was := d.raw()
+		if now := inputs[i].Path; string(was) != now && string(was) != key(now) {
+			return false
+		}
+	}
+	return d.end() == nil
 }
 
 func (c *Checker) exists(p string) bool {
@@ -325,6 +365,29 @@ func newRecord(spec *rules.Job, code string, start, end time.Time, exit int, ver
 		}
 	}
 	return rec
+}
+
+// codeSum is codeHash as the bytes of the hash, without allocating: a
+// rule's shell template is hashed once per rule (all its jobs share it).
+func (c *Checker) codeSum(spec *rules.Job) (sum [16]byte) {
+	rule := spec.Rule
+	switch {
+	case spec.Script != "":
+		copy(sum[:], c.codeHash(spec))
+		return sum
+	case rule == nil || !rule.HasShell:
+		return hex16(xxhash.Sum64String(spec.Shell)) // shellHash's fallback
+	}
+	c.mu.Lock()
+	h, ok := c.shells[rule]
+	c.mu.Unlock()
+	if !ok || h.source != rule.ShellSource {
+		h = ruleHash{rule.ShellSource, hex16(xxhash.Sum64String(rule.ShellSource))}
+		c.mu.Lock()
+		c.shells[rule] = h
+		c.mu.Unlock()
+	}
+	return h.sum
 }
 
 // shellHash hashes the rule's shell template; a job made without a rule

@@ -254,6 +254,152 @@ func TestCheckerNoOutputs(t *testing.T) {
 	}
 }
 
+// oldCheck is the record comparison as it was before the checker compared
+// records in place: full decode, hashes as strings, listChange. The
+// checker must give the same verdicts.
+func oldCheck(t *testing.T, s *Store, c *Checker, spec *rules.Job) dag.Reason {
+	t.Helper()
+	var code, params string
+	var inputs []string
+	for _, o := range spec.Outputs {
+		rec, ok, err := s.Get(o.Path)
+		must(t, err)
+		if !ok {
+			continue
+		}
+		if c.t.Code {
+			if code == "" {
+				code = c.codeHash(spec)
+			}
+			if rec.CodeHash != code {
+				return dag.Reason{Kind: dag.CodeChanged, Path: o.Path}
+			}
+		}
+		if c.t.Params {
+			if params == "" {
+				params = ParamsHash(spec.Params)
+			}
+			if rec.ParamsHash != params {
+				return dag.Reason{Kind: dag.ParamsChanged, Path: o.Path}
+			}
+		}
+		if c.t.Input {
+			if inputs == nil {
+				inputs = inputPaths(spec)
+			}
+			if d, changed := listChange(rec.Inputs, inputs); changed {
+				return dag.Reason{Kind: dag.InputListChanged, Path: d}
+			}
+		}
+	}
+	return dag.Reason{}
+}
+
+func TestCheckerComparesInPlace(t *testing.T) {
+	shell := &rules.Rule{Name: "count", HasShell: true, ShellSource: "wc -l ${input} > ${output}"}
+	other := &rules.Rule{Name: "count", HasShell: true, ShellSource: "wc -w ${input} > ${output}"}
+	params := cty.ObjectVal(map[string]cty.Value{"min": cty.NumberIntVal(3)})
+	job := func(rule *rules.Rule, inputs []string, outputs ...string) *rules.Job {
+		return &rules.Job{Rule: rule, Inputs: paths(inputs...), Outputs: paths(outputs...), Params: params, Shell: "wc -l x"}
+	}
+	rec := func(inputs ...string) Record {
+		return Record{Rule: "count", CodeHash: CodeHash(shell.ShellSource), ParamsHash: ParamsHash(params), Inputs: inputs}
+	}
+	emptyParams := func(r Record) Record { r.ParamsHash = ParamsHash(cty.EmptyObjectVal); return r }
+	for _, tc := range []struct {
+		name string
+		recs map[string]Record
+		job  *rules.Job
+		want dag.Reason
+	}{
+		{"same", map[string]Record{"o": rec("a", "b")}, job(shell, []string{"a", "b"}, "o"), dag.Reason{}},
+		{"no inputs", map[string]Record{"o": rec()}, job(shell, nil, "o"), dag.Reason{}},
+		{"job paths unclean", map[string]Record{"o": rec("a/b", "c")}, job(shell, []string{"./a//b", "c/"}, "o"), dag.Reason{}},
+		{"recorded paths unclean", map[string]Record{"o": rec("./a", "b/")}, job(shell, []string{"a", "b"}, "o"), dag.Reason{}},
+		{"both unclean alike", map[string]Record{"o": rec("x/./a")}, job(shell, []string{"x/./a"}, "o"), dag.Reason{}},
+		{"reordered", map[string]Record{"o": rec("a", "b")}, job(shell, []string{"b", "a"}, "o"), dag.Reason{}},
+		{"duplicate input", map[string]Record{"o": rec("a", "b")}, job(shell, []string{"a", "b", "a"}, "o"), dag.Reason{}},
+		{"added", map[string]Record{"o": rec("a")}, job(shell, []string{"a", "b"}, "o"), dag.Reason{Kind: dag.InputListChanged, Path: "b"}},
+		{"removed", map[string]Record{"o": rec("a", "b")}, job(shell, []string{"a"}, "o"), dag.Reason{Kind: dag.InputListChanged, Path: "b"}},
+		{"replaced", map[string]Record{"o": rec("a", "b")}, job(shell, []string{"a", "c"}, "o"), dag.Reason{Kind: dag.InputListChanged, Path: "c"}},
+		{"other template", map[string]Record{"o": rec("a")}, job(other, []string{"a"}, "o"), dag.Reason{Kind: dag.CodeChanged, Path: "o"}},
+		{"rule without shell: the command", map[string]Record{"o": rec("a")}, job(&rules.Rule{Name: "count"}, []string{"a"}, "o"), dag.Reason{Kind: dag.CodeChanged, Path: "o"}},
+		{"other params", map[string]Record{"o": emptyParams(rec("a"))}, job(shell, []string{"a"}, "o"), dag.Reason{Kind: dag.ParamsChanged, Path: "o"}},
+		{"second output differs", map[string]Record{"o1": rec("a"), "o2": rec("b")}, job(shell, []string{"a"}, "o1", "o2"), dag.Reason{Kind: dag.InputListChanged, Path: "a"}},
+		{"first output unrecorded", map[string]Record{"o2": emptyParams(rec("a"))}, job(shell, []string{"a"}, "o1", "o2"), dag.Reason{Kind: dag.ParamsChanged, Path: "o2"}},
+		{"nothing recorded", nil, job(other, nil, "o"), dag.Reason{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root := t.TempDir()
+			s := openStore(t, filepath.Join(root, ".flowmake"), OpenOptions{})
+			for o, r := range tc.recs {
+				must(t, s.Finish([]string{o}, r))
+			}
+			for _, tr := range []Triggers{DefaultTriggers, {Input: true}, {Params: true, Input: true}, {Code: true}} {
+				c := NewChecker(s, tr, root)
+				want := oldCheck(t, s, c, tc.job)
+				if tr == DefaultTriggers && want != tc.want {
+					t.Fatalf("the old way gives %v (%q), the test wants %v (%q)", want, want.Path, tc.want, tc.want.Path)
+				}
+				if got := c.Check(&dag.Job{Spec: tc.job}, dag.Reason{}); got != want {
+					t.Errorf("%v: Check = %v (%q), the old way %v (%q)", tr, got, got.Path, want, want.Path)
+				}
+				must(t, c.Err())
+			}
+		})
+	}
+}
+
+// The checker hashes a rule's shell template once, but sees a rule edited
+// in place.
+func TestCheckerRuleCodeCache(t *testing.T) {
+	f := newFixture(t)
+	rule := &rules.Rule{Name: "count", HasShell: true, ShellSource: "wc -l ${input} > ${output}"}
+	j := countJob()
+	j.Spec.Rule = rule
+	f.record(j, false)
+	c := NewChecker(f.s, DefaultTriggers, f.root)
+	for i := range 3 {
+		if got := c.Check(j, dag.Reason{}); got != (dag.Reason{}) {
+			t.Fatalf("check %d: %v", i, got)
+		}
+	}
+	rule.ShellSource = "wc -w ${input} > ${output}"
+	if got := c.Check(j, dag.Reason{}); got != (dag.Reason{Kind: dag.CodeChanged, Path: "out/a.txt"}) {
+		t.Errorf("after the edit: %v", got)
+	}
+	for _, spec := range []*rules.Job{
+		j.Spec,
+		{Rule: &rules.Rule{Name: "r"}, Shell: "echo"},
+		{Shell: "echo"},
+		{Rule: rule, Script: "scripts/run.sh"},
+		{Rule: rule, Script: "scripts/gone.sh"},
+	} {
+		if sum := c.codeSum(spec); string(sum[:]) != c.codeHash(spec) {
+			t.Errorf("%+v: codeSum %s, codeHash %s", spec, sum, c.codeHash(spec))
+		}
+	}
+}
+
+// A record damaged after the fields the checker compares is still damaged.
+func TestCheckerDamagedTail(t *testing.T) {
+	f := newFixture(t)
+	j := countJob()
+	f.record(j, false)
+	var rec Record
+	must(t, f.s.View(func(r *Reader) (err error) { rec, _, err = r.Get("out/a.txt"); return err }))
+	v := encodeRecord(&rec)
+	must(t, f.s.update(func(tx *bolt.Tx) error { return tx.Bucket(bucketRecords).Put([]byte("out/a.txt"), v[:len(v)-1]) }))
+	c := NewChecker(f.s, DefaultTriggers, f.root)
+	if got := c.Check(j, dag.Reason{}); got != (dag.Reason{}) {
+		t.Errorf("Check on a damaged record = %v, want the timestamp verdict", got)
+	}
+	var ce *CorruptError
+	if err := c.Err(); !errors.As(err, &ce) || ce.Output != "out/a.txt" {
+		t.Errorf("Err = %v", err)
+	}
+}
+
 // BenchmarkCheck10k is a no-op run's staleness pass over 10,000 up-to-date
 // jobs with records, default triggers: one read transaction per job.
 func BenchmarkCheck10k(b *testing.B) {
@@ -283,6 +429,57 @@ func BenchmarkCheck10k(b *testing.B) {
 	if err := s.update(func(tx *bolt.Tx) error {
 		for _, put := range recs {
 			if err := put(tx); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	defer cpuTime(b)()
+	for b.Loop() {
+		for _, j := range jobs {
+			if r := c.Check(j, dag.Reason{}); r.Kind != dag.UpToDate {
+				b.Fatal(j, r)
+			}
+		}
+	}
+}
+
+// BenchmarkCheck10kWorkflow is BenchmarkCheck10k in the shape of
+// bench/gen's workflow, which the end-to-end overhead is measured on: three
+// rules with shell templates and no params, each job one input and one
+// output.
+func BenchmarkCheck10kWorkflow(b *testing.B) {
+	root := b.TempDir()
+	s, err := Open(filepath.Join(root, ".flowmake"), OpenOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	c := NewChecker(s, DefaultTriggers, root)
+	var stages [3]*rules.Rule
+	for i := range stages {
+		stages[i] = &rules.Rule{Name: fmt.Sprintf("s%d", i+1), HasShell: true, ShellSource: "cat ${input} > ${output}"}
+	}
+	var jobs []*dag.Job
+	for i, rule := range stages {
+		for n := range 3333 {
+			in, out := fmt.Sprintf("s%d/%d.txt", i, n), fmt.Sprintf("s%d/%d.txt", i+1, n)
+			jobs = append(jobs, &dag.Job{Key: fmt.Sprintf("%s (s=%d)", rule.Name, n), Spec: &rules.Job{
+				Rule:      rule,
+				Wildcards: map[string]string{"s": fmt.Sprint(n)},
+				Inputs:    paths(in),
+				Outputs:   paths(out),
+				Params:    cty.EmptyObjectVal,
+				Shell:     "cat " + in + " > " + out,
+			}})
+		}
+	}
+	if err := s.update(func(tx *bolt.Tx) error {
+		for _, j := range jobs {
+			v := encodeRecord(ptr(c.Record(j, time.Now(), time.Now(), 0, "0.1.0")))
+			if err := tx.Bucket(bucketRecords).Put([]byte(j.Spec.Outputs[0].Path), v); err != nil {
 				return err
 			}
 		}

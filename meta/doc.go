@@ -25,9 +25,9 @@
 //	hashes      file path -> FileHash (size, mtime, xxhash64): the content
 //	            hash cache, so an unchanged file is read once
 //
-// Values use a small tagged binary encoding (encode.go): a no-op run
-// decodes one record per output, and this takes 1-1.6 µs and 6
-// allocations a record where encoding/json took 8-9 µs and 30.
+// Values use a small tagged binary encoding (encode.go): a full decode
+// (Get) takes 1-1.6 µs and 4 allocations a record where encoding/json
+// took 8-9 µs and 30, and the Checker does not decode at all (see Reads).
 //
 // # Why bbolt
 //
@@ -65,16 +65,39 @@
 //
 // Get, Incomplete and the Checker share one read transaction, begun at
 // the first lookup and ended by the next commit (or Close), so a lookup
-// costs a B+tree search and a decode, not a transaction; View gives a
-// private snapshot for bulk reads. A no-op run's lookups are cheap: opening
-// the store and looking up 10,000 outputs (mark and record) takes about
-// 20 ms of CPU, and the Checker's full pass over 10,000 up-to-date jobs
-// (lookups, code and params hashes, input lists) about 35-50 ms
-// (BenchmarkLookup10k, BenchmarkCheck10k; 2-vCPU EPYC VM). The CPU time is
-// what they report; on a busy host the wall time is mostly other work.
-// Params are hashed through a fast path that gives the same bytes as
-// go-cty's JSON encoder (which spent most of the pass formatting numbers
-// through math/big).
+// costs a B+tree search, not a transaction; View gives a private snapshot
+// for bulk reads. Each Reader keeps one bbolt cursor per bucket and a key
+// buffer for its lookups, and a snapshot whose incomplete bucket is empty
+// (the usual case) skips the mark lookups altogether.
+//
+// The metadata must add little to a no-op run (the goal: under 10% of a
+// 10,000-job workflow's), so the Checker, which looks at every up-to-date
+// job, never builds a Record: viewRecord walks the stored value with the
+// same reads as decodeRecord (so a damaged record is caught the same way)
+// but copies nothing, and the checker compares the hashes as bytes and the
+// input list element by element against the job's paths (cleaning a path
+// only if it differs as written), copying the list only to name a
+// difference. The code hash of a rule's shell template is computed once
+// per rule, and empty params (most rules have none) are not encoded at
+// all. On a 2-vCPU EPYC VM, CPU per pass over 10,000 up-to-date jobs
+// (BenchmarkCheck10kWorkflow, the shape of bench/gen's workflow): about
+// 4-5 ms and no allocations (15 ms and 10 allocations a job with full
+// decodes). BenchmarkCheck10k, whose jobs each carry non-empty params and
+// their own rule, takes 14-18 ms (was 26-38), most of it walking the
+// params through go-cty (attribute map iteration, GetAttr, AsBigFloat's
+// two allocations): params are evaluated per job, so each job's hash must
+// be computed afresh. Opening the store and looking up 10,000 outputs with
+// full decodes takes about 10 ms (BenchmarkLookup10k). These are CPU
+// times; on a busy host the wall time is mostly other work. Params are
+// hashed through a fast path that gives the same bytes as go-cty's JSON
+// encoder (which spent most of the pass formatting numbers through
+// math/big).
+//
+// Measured and not used: reading the whole records bucket with one
+// sequential cursor scan into a map, then looking up from the map, takes
+// twice the CPU of 10,000 cursor seeks (3.8-4.1 ms against 1.8-2.4 ms)
+// and allocates 1.9 MB, and would make a run that needs one record read
+// them all.
 //
 // # Writes
 //

@@ -25,13 +25,19 @@ import (
 const racyWindow = time.Second
 
 func sum64(u uint64) string {
+	b := hex16(u)
+	return string(b[:])
+}
+
+// hex16 is sum64 without the string, for comparing without allocating.
+func hex16(u uint64) [16]byte {
 	const digits = "0123456789abcdef"
 	var b [16]byte
 	for i := 15; i >= 0; i-- {
 		b[i] = digits[u&0xf]
 		u >>= 4
 	}
-	return string(b[:])
+	return b
 }
 
 // CodeHash hashes a job's code: the rendered shell command, or the script's
@@ -42,27 +48,39 @@ func CodeHash(text string) string { return sum64(xxhash.Sum64String(text)) }
 // value's own type: object attributes and map keys sorted, numbers in
 // shortest form). Marks are dropped. A value that is not wholly known, or
 // cannot be encoded, hashes to a fixed marker for its case, never panics.
-func ParamsHash(params cty.Value) (h string) {
+func ParamsHash(params cty.Value) string { return sum64(paramsSum(params)) }
+
+// emptyParams is the paramsSum of cty.EmptyObjectVal, the params of every
+// job whose rule has none.
+var emptyParams = xxhash.Sum64String("{}")
+
+// paramsSum is ParamsHash before formatting.
+func paramsSum(params cty.Value) (h uint64) {
 	defer func() {
 		if p := recover(); p != nil {
-			h = CodeHash("params: invalid: " + fmt.Sprint(p))
+			h = xxhash.Sum64String("params: invalid: " + fmt.Sprint(p))
 		}
 	}()
-	if params.Type() == cty.NilType {
-		return CodeHash("params: none")
+	t := params.Type()
+	if t == cty.NilType {
+		return xxhash.Sum64String("params: none")
 	}
-	if b, ok := appendJSON(make([]byte, 0, 128), params); ok {
-		return sum64(xxhash.Sum64(b))
+	if t.IsObjectType() && len(t.AttributeTypes()) == 0 && params.IsKnown() && !params.IsNull() {
+		return emptyParams // what appendJSON gives, without its work
+	}
+	var buf [256]byte
+	if b, ok := appendJSON(buf[:0], params); ok {
+		return xxhash.Sum64(b)
 	}
 	v, _ := params.UnmarkDeep()
 	if !v.IsWhollyKnown() {
-		return CodeHash("params: unknown " + v.Type().FriendlyName())
+		return xxhash.Sum64String("params: unknown " + v.Type().FriendlyName())
 	}
 	b, err := ctyjson.Marshal(v, v.Type())
 	if err != nil {
-		return CodeHash("params: invalid: " + err.Error())
+		return xxhash.Sum64String("params: invalid: " + err.Error())
 	}
-	return sum64(xxhash.Sum64(b))
+	return xxhash.Sum64(b)
 }
 
 // appendJSON is a fast path for ctyjson.Marshal(v.UnmarkDeep(), v.Type())

@@ -2,6 +2,7 @@ package meta
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/cespare/xxhash/v2"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 )
@@ -194,5 +196,51 @@ func TestAppendJSONMarked(t *testing.T) {
 	m, ok2 := appendJSON(nil, marked)
 	if !ok1 || !ok2 || string(p) != string(m) {
 		t.Errorf("plain %s %v, marked %s %v", p, ok1, m, ok2)
+	}
+}
+
+// oldParamsHash is ParamsHash before the shortcut for empty params.
+func oldParamsHash(params cty.Value) (h string) {
+	defer func() {
+		if p := recover(); p != nil {
+			h = CodeHash("params: invalid: " + fmt.Sprint(p))
+		}
+	}()
+	if params.Type() == cty.NilType {
+		return CodeHash("params: none")
+	}
+	if b, ok := appendJSON(nil, params); ok {
+		return sum64(xxhash.Sum64(b))
+	}
+	v, _ := params.UnmarkDeep()
+	if !v.IsWhollyKnown() {
+		return CodeHash("params: unknown " + v.Type().FriendlyName())
+	}
+	b, err := ctyjson.Marshal(v, v.Type())
+	if err != nil {
+		return CodeHash("params: invalid: " + err.Error())
+	}
+	return sum64(xxhash.Sum64(b))
+}
+
+func TestParamsHashEmpty(t *testing.T) {
+	for _, v := range []cty.Value{
+		cty.EmptyObjectVal,
+		cty.ObjectVal(map[string]cty.Value{}),
+		cty.EmptyObjectVal.Mark("sensitive"),
+		cty.NullVal(cty.EmptyObject),
+		cty.UnknownVal(cty.EmptyObject),
+		cty.UnknownVal(cty.EmptyObject).Mark(1),
+		cty.MapValEmpty(cty.String),
+		cty.EmptyTupleVal,
+		cty.NilVal,
+		cty.ObjectVal(map[string]cty.Value{"a": cty.NumberIntVal(1)}),
+	} {
+		if got, want := ParamsHash(v), oldParamsHash(v); got != want {
+			t.Errorf("ParamsHash(%#v) = %s, was %s", v, got, want)
+		}
+	}
+	if ParamsHash(cty.EmptyObjectVal) != CodeHash("{}") {
+		t.Error("empty params do not hash as {}")
 	}
 }

@@ -347,12 +347,19 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) (err error) {
 }
 
 // Reader reads the store inside one read transaction (see View). It is
-// valid only until the function given to View returns.
+// valid only until the function given to View returns and, like the bbolt
+// transaction under it, not safe for concurrent use.
 type Reader struct {
 	s          *Store
 	records    *bolt.Bucket
 	incomplete *bolt.Bucket
 	hashes     *bolt.Bucket
+
+	// Record and mark lookups reuse a cursor per bucket and one key
+	// buffer: a fresh cursor (bbolt's Bucket.Get) and key cost three
+	// allocations a lookup.
+	recCur, incCur *bolt.Cursor
+	keyBuf         []byte
 }
 
 // View calls fn with a Reader for one consistent snapshot of the store: the
@@ -402,7 +409,7 @@ func (r *Reader) Get(output string) (rec Record, ok bool, err error) {
 	k := key(output)
 	defer r.s.guard(&err)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	v := r.records.Get([]byte(k))
+	v := r.record(k)
 	if v == nil {
 		return Record{}, false, nil
 	}
@@ -413,6 +420,45 @@ func (r *Reader) Get(output string) (rec Record, ok bool, err error) {
 	return rec, true, nil
 }
 
+// view is Get for the checker: it calls fn with a view of output's record
+// (see viewRecord), under the guard, and reports whether there was one.
+// fn must not keep the view's slices.
+func (r *Reader) view(output string, fn func(v recordView)) (ok bool, err error) {
+	if r.records == nil {
+		return false, nil
+	}
+	k := key(output)
+	defer r.s.guard(&err)
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	b := r.record(k)
+	if b == nil {
+		return false, nil
+	}
+	v, err := viewRecord(b)
+	if err != nil {
+		return false, &CorruptError{Path: r.s.path, Output: k, Err: err}
+	}
+	fn(v)
+	return true, nil
+}
+
+// record returns the stored value of k in the records bucket, nil if
+// there is none. The caller guards.
+func (r *Reader) record(k string) []byte { return r.lookup(&r.recCur, r.records, k) }
+
+// lookup is b.Get(k) through the cursor *cur (made on first use).
+func (r *Reader) lookup(cur **bolt.Cursor, b *bolt.Bucket, k string) []byte {
+	if *cur == nil {
+		*cur = b.Cursor()
+	}
+	r.keyBuf = append(r.keyBuf[:0], k...)
+	fk, v := (*cur).Seek(r.keyBuf)
+	if v == nil || string(fk) != k {
+		return nil // none, or a nested bucket (Seek gives it a nil value)
+	}
+	return v
+}
+
 // Incomplete reports whether output carries an incomplete mark.
 func (r *Reader) Incomplete(output string) (inc bool, err error) {
 	if r.incomplete == nil {
@@ -421,7 +467,7 @@ func (r *Reader) Incomplete(output string) (inc bool, err error) {
 	k := key(output)
 	defer r.s.guard(&err)
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	return r.incomplete.Get([]byte(k)) != nil, nil
+	return r.lookup(&r.incCur, r.incomplete, k) != nil, nil
 }
 
 // Mark returns the incomplete mark of output.

@@ -668,3 +668,44 @@ func TestEmptyStoreKnowsNothing(t *testing.T) {
 		t.Error("Empty must refuse writes")
 	}
 }
+
+// Lookups in one snapshot share a cursor per bucket: any order, missing
+// keys before, between and after the entries, and a nested bucket (not a
+// record) must give what a fresh lookup gives.
+func TestReaderLookupOrder(t *testing.T) {
+	s := openStore(t, metaDir(t), OpenOptions{})
+	for _, o := range []string{"b/1", "b/3", "d"} {
+		r := sampleRecord()
+		r.Rule = o
+		must(t, s.Finish([]string{o}, r))
+	}
+	must(t, s.update(func(tx *bolt.Tx) error {
+		_, err := tx.Bucket(bucketRecords).CreateBucket([]byte("c"))
+		return err
+	}))
+	must(t, s.MarkIncomplete([]string{"b/3", "e"}, "job"))
+	want := map[string]bool{"b/1": true, "b/3": true, "d": true}
+	marked := map[string]bool{"b/3": true, "e": true}
+	for _, order := range [][]string{
+		{"d", "b/1", "b/3", "a", "b/2", "c", "e", "b/1", "./d", "b//3"},
+		{"e", "c", "a", "b/2", "d", "b/3"},
+	} {
+		for _, o := range order {
+			rec, ok, err := s.Get(o)
+			if err != nil || ok != want[key(o)] || ok && rec.Rule != key(o) {
+				t.Errorf("Get(%q) = %q, %v, %v", o, rec.Rule, ok, err)
+			}
+			var code string
+			err = s.shared(func(r *Reader) error {
+				ok, err = r.view(o, func(v recordView) { code = string(v.codeHash) })
+				return err
+			})
+			if err != nil || ok != want[key(o)] || ok && code != sampleRecord().CodeHash {
+				t.Errorf("view(%q) = %q, %v, %v", o, code, ok, err)
+			}
+			if inc, err := s.Incomplete(o); err != nil || inc != marked[key(o)] {
+				t.Errorf("Incomplete(%q) = %v, %v", o, inc, err)
+			}
+		}
+	}
+}
