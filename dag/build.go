@@ -60,7 +60,9 @@ type builder struct {
 	until   map[string]bool     // --until rules
 	done    map[string]bool     // checkpoint jobs (by Key) that are done
 
-	fresh []*Job // created, to be evaluated
+	fresh []*Job    // created, to be evaluated
+	pipe  *evalPipe // evaluates fresh jobs while a wave is expanded
+	facts *facts    // while decideAll runs: the maps' answers per input
 	stack []frame
 	cands []Candidate
 	work  []*Job // staleness worklist
@@ -243,6 +245,7 @@ func (b *builder) resolve(roots []*Job) error {
 	if err := b.evalFresh(); err != nil {
 		return err
 	}
+	defer b.stopPipe() // on an error in expand
 	wave := roots
 	for depth := 0; len(wave) > 0; depth++ {
 		if depth > maxDepth {
@@ -250,6 +253,7 @@ func (b *builder) resolve(roots []*Job) error {
 			return fmt.Errorf("dependency chain deeper than %d jobs at %s%s; does a rule's input match its own output pattern?",
 				maxDepth, j, neededBy(b.chainFrom(j.parent)))
 		}
+		b.startPipe(wave)
 		for _, j := range wave {
 			if j.state == evaluated {
 				if err := b.expand(j); err != nil {
@@ -300,27 +304,28 @@ func (b *builder) order(root *Job) error {
 	return nil
 }
 
-// evalFresh evaluates the jobs created since the last call, then records
-// their outputs in Producer in creation order.
+// evalFresh evaluates the jobs created since the last call (those the
+// pipe has not), then records their outputs in Producer in creation order.
 func (b *builder) evalFresh() error {
+	piped, pipedDiags := b.stopPipe()
 	jobs := b.fresh
 	b.fresh = b.fresh[:0]
 	if len(jobs) == 0 {
 		return nil
 	}
 	diags := make([]hcl.Diagnostics, len(jobs))
-	eval := func(i int) {
-		j := jobs[i]
-		spec, ds := j.Spec.Rule.Eval(j.Spec.Wildcards, b.env)
-		diags[i] = ds
-		if !ds.HasErrors() && spec != nil {
-			j.Spec = spec
-			j.state = evaluated
+	if len(pipedDiags) > 0 {
+		for i, j := range jobs[:piped] {
+			diags[i] = pipedDiags[j]
 		}
 	}
-	if n := runtime.GOMAXPROCS(0); n > 1 && len(jobs) >= parallelEval {
+	eval := func(i int) {
+		diags[i] = b.evalOne(jobs[i])
+	}
+	if n := runtime.GOMAXPROCS(0); n > 1 && len(jobs)-piped >= parallelEval {
 		var wg sync.WaitGroup
 		next := atomic.Int64{}
+		next.Store(int64(piped))
 		for range n {
 			wg.Go(func() {
 				for {
@@ -334,7 +339,7 @@ func (b *builder) evalFresh() error {
 		}
 		wg.Wait()
 	} else {
-		for i := range jobs {
+		for i := piped; i < len(jobs); i++ {
 			eval(i)
 		}
 	}
@@ -478,7 +483,7 @@ func (b *builder) job(r *rules.Rule, wc map[string]string, via string, parent *J
 	}
 	j := &Job{ID: -1, Key: key, Spec: &rules.Job{Rule: r, Wildcards: wc}, via: via, parent: parent}
 	b.jobs[key] = j
-	b.fresh = append(b.fresh, j)
+	b.addFresh(j)
 	return j
 }
 

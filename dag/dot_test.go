@@ -3,12 +3,16 @@ package dag
 import (
 	"bytes"
 	"flag"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/emicklei/dot"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/dag")
@@ -224,5 +228,111 @@ func TestWriteDotReportsWriteErrors(t *testing.T) {
 	g := dotGraph(t)
 	if err := WriteDAG(failWriter{}, g); err == nil {
 		t.Error("WriteDAG: no error from a failing writer")
+	}
+}
+
+// emickleiJobGraph is how the job graphs were written before
+// writeJobGraph: through emicklei/dot's graph, one zero-padded node id per
+// job. writeJobGraph must write exactly this text.
+func emickleiJobGraph(g *Graph, id string, lines func(*Job) []string) []byte {
+	colors := ruleColors(g)
+	dg := newDot(id)
+	nodes := make([]dot.Node, len(g.Jobs))
+	for i, j := range g.Jobs {
+		n := dg.Node(fmt.Sprintf("%09d", i))
+		n.Attr("label", label(lines(j)...))
+		style := "rounded"
+		if !j.Stale {
+			style = "rounded,dashed"
+		}
+		boxStyle(n, colors[j.Spec.Rule.Name], style)
+		nodes[i] = n
+	}
+	for i, j := range g.Jobs {
+		for _, d := range j.Deps {
+			edge(dg, nodes[d.ID], nodes[i])
+		}
+	}
+	var b bytes.Buffer
+	dg.Write(&b)
+	return b.Bytes()
+}
+
+func TestJobGraphsAsEmickleiDot(t *testing.T) {
+	dagLines := func(j *Job) []string {
+		lines := []string{j.Spec.Rule.Name}
+		for _, k := range sortedKeys(j.Spec.Wildcards) {
+			lines = append(lines, k+": "+j.Spec.Wildcards[k])
+		}
+		return lines
+	}
+	fileLines := func(j *Job) []string {
+		lines := []string{j.Spec.Rule.Name}
+		if len(j.Spec.Inputs) > 0 {
+			lines = append(lines, "input:")
+			for _, p := range j.Spec.Inputs {
+				lines = append(lines, p.Path)
+			}
+		}
+		if len(j.Spec.Outputs) > 0 {
+			lines = append(lines, "output:")
+			for _, p := range j.Spec.Outputs {
+				lines = append(lines, p.Path)
+			}
+		}
+		return lines
+	}
+	// Deps listed against topological order, shared producers, several
+	// wildcards, and a job with neither inputs nor outputs.
+	const crossed = `
+rule "all" { input = ["z/1-x.txt", "z/2-y.txt", "c.txt", "a.txt"] }
+rule "z" {
+  input  = ["c.txt", "b/{n}.txt", "a.txt"]
+  output = ["z/{n}-{m}.txt"]
+}
+rule "b" {
+  input  = ["a.txt"]
+  output = ["b/{n}.txt"]
+}
+rule "a" { output = ["a.txt"] }
+rule "c" {
+  input  = ["a.txt"]
+  output = ["c.txt"]
+}
+rule "lonely" { shell = "true" }
+`
+	graphs := map[string]*Graph{"dotFlow": dotGraph(t)}
+	for name, c := range map[string]struct {
+		src     string
+		files   map[string]int
+		targets []string
+	}{
+		"diamond":  {src: diamond},
+		"chain":    {src: chainFlow, files: map[string]int{"raw/A.gz": 0, "tmp/A.txt": 1}},
+		"align":    {src: alignFlow, files: map[string]int{"data/B.fq": 0, "data/A.fq": 0}},
+		"crossed":  {src: crossed, files: map[string]int{"a.txt": 0, "c.txt": 1}, targets: []string{"all", "lonely"}},
+		"bench":    {src: benchFlow(25), files: map[string]int{"a/s3.txt": 0, "b/s3.txt": 1, "c/s3.txt": 2}},
+		"no edges": {src: `rule "one" { output = ["x"] }`},
+	} {
+		g, err := Build(parse(t, c.src), Options{Stat: disk(c.files), Targets: c.targets})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		graphs[name] = g
+	}
+	for name, g := range graphs {
+		for _, w := range []struct {
+			id    string
+			write func(io.Writer, *Graph) error
+			lines func(*Job) []string
+		}{{"dag", WriteDAG, dagLines}, {"filegraph", WriteFileGraph, fileLines}} {
+			var got bytes.Buffer
+			if err := w.write(&got, g); err != nil {
+				t.Fatal(err)
+			}
+			if want := emickleiJobGraph(g, w.id, w.lines); !bytes.Equal(got.Bytes(), want) {
+				t.Errorf("%s %s:\n got %q\nwant %q", name, w.id, got.Bytes(), want)
+			}
+		}
 	}
 }

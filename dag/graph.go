@@ -13,6 +13,15 @@
 // topological, IDs are indexes) and finds cycles. Both are linear in jobs
 // and edges and have no recursion, so chains of any length are fine.
 //
+// Speed, for 100,000 jobs on two cores. While a wave is expanded (serial
+// work on the builder's maps) a goroutine already evaluates the jobs it
+// creates; results are still taken in creation order. Staleness first
+// stats the outputs in parallel when the disk is OSStat (other Stat
+// implementations are called one file at a time, as they need not be
+// safe for concurrent use), skipping the files of missing directories,
+// and looks up each input's producer and mtime once, in parallel, for the
+// passes that follow. The job graphs are written as DOT directly.
+//
 // Choices where the contract is silent:
 //   - A file inside a directory() output of a job in the graph is made by
 //     that job: it depends on it, and no rule's pattern is matched against

@@ -85,12 +85,32 @@ func jobKey(rule string, wc map[string]string) string {
 }
 
 func quoteValue(v string) string {
+	if plainValue(v) {
+		return v // the common case, decided without decoding runes
+	}
 	if v == "" || strings.ContainsAny(v, ",()=\"\\") || strings.IndexFunc(v, func(r rune) bool {
 		return unicode.IsSpace(r) || !unicode.IsPrint(r)
 	}) >= 0 {
 		return strconv.Quote(v)
 	}
 	return v
+}
+
+// plainValue reports whether v is not empty and all printable ASCII
+// other than blanks and the separators, which quoteValue leaves as is.
+func plainValue(v string) bool {
+	if v == "" {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c <= ' ' || c >= 0x7f:
+			return false
+		case c == ',' || c == '(' || c == ')' || c == '=' || c == '"' || c == '\\':
+			return false
+		}
+	}
+	return true
 }
 
 // wildcardList renders a binding for error messages: "sample=A, unit=1".

@@ -29,12 +29,17 @@ func (b *builder) mtime(p string) int64 {
 	if t, ok := b.times[p]; ok {
 		return t
 	}
-	t := int64(absent)
-	if fi, err := b.opts.Stat.Stat(p); err == nil {
-		t = unixNano(fi.ModTime())
-	}
+	t := statTime(b.opts.Stat, p)
 	b.times[p] = t
 	return t
+}
+
+// statTime is p's mtime (UnixNano), or absent.
+func statTime(st Stat, p string) int64 {
+	if fi, err := st.Stat(p); err == nil {
+		return unixNano(fi.ModTime())
+	}
+	return absent
 }
 
 var minTime = time.Unix(0, math.MinInt64+1)
@@ -48,11 +53,12 @@ func unixNano(t time.Time) int64 {
 	return t.UnixNano()
 }
 
-// effTime is p's mtime, or for a missing produced file its effective time.
-func (b *builder) effTime(p string) int64 {
-	t := b.mtime(p)
+// effTime is the mtime of input i of j, or for a missing produced file
+// its effective time.
+func (b *builder) effTime(j *Job, i int) int64 {
+	t := b.inputTime(j, i)
 	if t == absent {
-		if d := b.g.Producer[p]; d != nil {
+		if d := b.inputProducer(j, i); d != nil {
 			return d.effOut
 		}
 	}
@@ -84,7 +90,7 @@ func (b *builder) measure(j *Job) Reason {
 		if in.Flags&rules.Ancient != 0 {
 			continue
 		}
-		if t := b.effTime(in.Path); t > newest {
+		if t := b.effTime(j, i); t > newest {
 			newest, newestPath = t, in.Path
 		}
 	}
@@ -143,12 +149,15 @@ func (b *builder) seed(j *Job, r Reason) {
 // decideAll decides every job from scratch.
 func (b *builder) decideAll() {
 	b.work = b.work[:0]
+	b.prefetchOutputs(b.g.Jobs)
+	b.gatherFacts(b.g.Jobs)
 	for _, j := range b.g.Jobs {
 		j.Stale, j.Reason = false, Reason{}
 		b.seed(j, b.measure(j))
 	}
 	b.propagate()
 	b.firstUpstream(b.g.Jobs)
+	b.facts = nil
 }
 
 // firstUpstream makes UpstreamChanged name the first input made by a
@@ -159,9 +168,8 @@ func (b *builder) firstUpstream(jobs []*Job) {
 			continue
 		}
 		for i := range j.Spec.Inputs {
-			p := j.Spec.Inputs[i].Path
-			if d := b.g.Producer[p]; d != nil && d.Stale {
-				j.Reason.Path = p
+			if d := b.inputProducer(j, i); d != nil && d.Stale {
+				j.Reason.Path = j.Spec.Inputs[i].Path
 				break
 			}
 		}
@@ -207,9 +215,8 @@ func (b *builder) needInputs(j *Job) {
 		return // the common case: no map lookups
 	}
 	for i := range j.Spec.Inputs {
-		p := j.Spec.Inputs[i].Path
-		if d := b.g.Producer[p]; d != nil && !d.Stale && b.mtime(p) == absent {
-			b.mark(d, Reason{Kind: MissingOutput, Path: p})
+		if d := b.inputProducer(j, i); d != nil && !d.Stale && b.inputTime(j, i) == absent {
+			b.mark(d, Reason{Kind: MissingOutput, Path: j.Spec.Inputs[i].Path})
 		}
 	}
 	if j.Spec.Pending {
@@ -225,8 +232,8 @@ func (b *builder) needInputs(j *Job) {
 // madeBy names an input of d that j makes, for UpstreamChanged.
 func (b *builder) madeBy(d, j *Job) string {
 	for i := range d.Spec.Inputs {
-		if p := d.Spec.Inputs[i].Path; b.g.Producer[p] == j {
-			return p
+		if b.inputProducer(d, i) == j {
+			return d.Spec.Inputs[i].Path
 		}
 	}
 	if len(j.Spec.Outputs) > 0 {

@@ -27,7 +27,8 @@ import (
 // nil and every diagnostic's detail names the job, e.g. "In rule count
 // (sample=a)." Eval is safe for concurrent use.
 func (r *Rule) Eval(wildcards map[string]string, env Env) (*Job, hcl.Diagnostics) {
-	e := newEvaluator(r, wildcards, env)
+	var e evaluator // on the stack: nothing keeps it
+	e.init(r, wildcards, env)
 	e.outputs()
 	for _, name := range evalOrder {
 		if e.diags.HasErrors() || e.pending {
@@ -38,7 +39,9 @@ func (r *Rule) Eval(wildcards map[string]string, env Env) (*Job, hcl.Diagnostics
 	if e.diags.HasErrors() {
 		return nil, e.diags
 	}
-	e.job.Checkpoints = e.refs
+	if e.cp != nil {
+		e.job.Checkpoints = e.cp.refs
+	}
 	e.job.Pending = e.pending
 	return e.job, e.diags
 }
@@ -52,6 +55,9 @@ func (r *Rule) Eval(wildcards map[string]string, env Env) (*Job, hcl.Diagnostics
 // precomputed (Rule.preIn) and whose shell inserts only bare ${input},
 // ${output} and ${wildcards.NAME}, which render writes directly, never
 // builds a cty value. That is most jobs of a large workflow.
+//
+// Eval keeps its evaluator on the stack, so nothing may keep a pointer to
+// it: checkpoint_output records into a separate checkpoints value.
 type evaluator struct {
 	r     *Rule
 	wc    map[string]string
@@ -65,22 +71,36 @@ type evaluator struct {
 	// is no job, so {name} is not substituted.
 	static  bool
 	pending bool
-	refs    []CheckpointRef
-	// out, in and log are output, input and log as declared, for
+	cp      *checkpoints // made with a context that has checkpoint_output
+	// sets are output, input and log as declared (those in has), for
 	// rendering a bare ${output} in declaration order even when named.
-	out, in, log *pathSet
+	sets [3]pathSet
+	has  varSet
 }
 
 // varSet is a set of the variables an evaluator makes lazily.
 type varSet uint8
 
 const (
-	varWildcards varSet = 1 << iota
-	varOutput
-	varInput
-	varLog
+	varOutput varSet = 1 << iota // sets[0]
+	varInput                     // sets[1]
+	varLog                       // sets[2]
+	varWildcards
 	varBenchmark
 )
+
+// setIndex is the index in evaluator.sets of output, input or log.
+func setIndex(name string) (int, varSet) {
+	switch name {
+	case "output":
+		return 0, varOutput
+	case "input":
+		return 1, varInput
+	case "log":
+		return 2, varLog
+	}
+	return -1, 0
+}
 
 // Values every job starts from, shared: cty values are immutable.
 var (
@@ -88,25 +108,22 @@ var (
 	emptyStringVal = cty.StringVal("")
 )
 
-func newEvaluator(r *Rule, wc map[string]string, env Env) *evaluator {
+// init readies e for evaluating r for the binding wc.
+func (e *evaluator) init(r *Rule, wc map[string]string, env Env) {
 	var copied map[string]string
 	if wc == nil {
 		copied = map[string]string{}
 	} else {
 		copied = maps.Clone(wc)
 	}
-	return &evaluator{
-		r:   r,
-		wc:  copied,
-		env: env,
-		job: &Job{
-			Rule:      r,
-			Wildcards: copied,
-			Params:    cty.EmptyObjectVal,
-			Threads:   1,
-		},
-		stale: varWildcards,
+	e.r, e.wc, e.env = r, copied, env
+	e.job = &Job{
+		Rule:      r,
+		Wildcards: copied,
+		Params:    cty.EmptyObjectVal,
+		Threads:   1,
 	}
+	e.stale = varWildcards
 }
 
 // context returns the job's EvalContext, making it on first use, with
@@ -130,9 +147,10 @@ func (e *evaluator) context() *hcl.EvalContext {
 		// The per-job functions only where the rule calls them: a call is
 		// syntax, so a rule without one cannot reach them.
 		if e.r.jobFuncs {
+			e.cp = &checkpoints{r: e.r, env: e.env}
 			e.ctx.Functions = map[string]function.Function{
 				"glob_wildcards":    globWildcardsFunc(e.env.Dir),
-				"checkpoint_output": e.checkpointFunc(),
+				"checkpoint_output": e.cp.function(),
 			}
 		}
 	}
@@ -155,14 +173,10 @@ func (e *evaluator) refresh() {
 	if e.stale&varWildcards != 0 {
 		e.vars["wildcards"] = wildcardsValue(e.wc)
 	}
-	if e.stale&varOutput != 0 && e.out != nil {
-		e.vars["output"] = e.out.value()
-	}
-	if e.stale&varInput != 0 && e.in != nil {
-		e.vars["input"] = e.in.value()
-	}
-	if e.stale&varLog != 0 && e.log != nil {
-		e.vars["log"] = e.log.value()
+	for i, name := range [...]string{"output", "input", "log"} {
+		if bit := varSet(1) << i; e.stale&e.has&bit != 0 {
+			e.vars[name] = e.sets[i].value()
+		}
 	}
 	if e.stale&varBenchmark != 0 {
 		e.vars["benchmark"] = cty.StringVal(e.job.Benchmark).Mark(markPath)
@@ -178,13 +192,8 @@ func (e *evaluator) setVar(name string, v cty.Value) {
 
 // set is the path set a bare ${name} renders, nil when not evaluated.
 func (e *evaluator) set(name string) *pathSet {
-	switch name {
-	case "output":
-		return e.out
-	case "input":
-		return e.in
-	case "log":
-		return e.log
+	if i, bit := setIndex(name); e.has&bit != 0 {
+		return &e.sets[i]
 	}
 	return nil
 }
@@ -219,12 +228,13 @@ func (e *evaluator) errorf(rng hcl.Range, summary, format string, args ...any) {
 
 // outputs substitutes the job's wildcards into the output patterns.
 func (e *evaluator) outputs() {
-	ps := &pathSet{named: e.r.outNamed, order: e.r.outOrder, scalar: e.r.outScalar}
+	ps := &e.sets[0]
+	*ps = pathSet{named: e.r.outNamed, order: e.r.outOrder, scalar: e.r.outScalar}
 	if len(e.r.Patterns) > 0 {
 		ps.paths = make([]Path, 0, len(e.r.Patterns))
 	}
 	for i, pat := range e.r.Patterns {
-		s, err := pat.Substitute(e.wc)
+		s, err := substitute(pat, e.wc)
 		if err != nil {
 			var me *wildcard.MissingError
 			if errors.As(err, &me) {
@@ -239,8 +249,21 @@ func (e *evaluator) outputs() {
 		ps.paths = append(ps.paths, p)
 	}
 	e.job.Outputs = ps.paths
-	e.out = ps
+	e.has |= varOutput
 	e.stale |= varOutput
+}
+
+// substitute is pat.Substitute(wc), the result in one allocation.
+func substitute(pat *wildcard.Pattern, wc map[string]string) (string, error) {
+	if !pat.HasWildcards() {
+		return pat.Substitute(wc)
+	}
+	var scratch [256]byte
+	b, err := pat.AppendSubstitute(scratch[:0], wc)
+	if err != nil {
+		return "", err
+	}
+	return string(b), nil
 }
 
 // step evaluates one attribute of evalOrder.
@@ -299,24 +322,27 @@ func (e *evaluator) value(attr *hcl.Attribute) (cty.Value, bool) {
 // paths evaluates input or log, or copies the value precomputed at load
 // time when the attribute is constant.
 func (e *evaluator) paths(attr *hcl.Attribute) {
-	ps := e.r.preIn
+	pre := e.r.preIn
 	if attr.Name == "log" {
-		ps = e.r.preLog
+		pre = e.r.preLog
 	}
-	if ps != nil && !e.static {
-		ps = ps.clone()
+	i, bit := setIndex(attr.Name)
+	ps := &e.sets[i]
+	if pre != nil && !e.static {
+		*ps = *pre
+		ps.paths = append([]Path(nil), pre.paths...)
 	} else {
 		v, diags := attr.Expr.Value(e.context())
 		e.add(diags...)
 		if diags.HasErrors() {
 			return
 		}
-		var err error
-		ps, err = pathsOf(v, attr.Expr)
+		got, err := pathsOf(v, attr.Expr)
 		if err != nil {
 			e.add(typeDiag(attr, err))
 			return
 		}
+		*ps = *got
 	}
 	if ps.unknown {
 		e.pending = true
@@ -333,13 +359,11 @@ func (e *evaluator) paths(attr *hcl.Attribute) {
 		}
 		p.Path = s
 	}
+	e.has |= bit
+	e.stale |= bit
 	if attr.Name == "input" {
-		e.in = ps
-		e.stale |= varInput
 		e.job.Inputs = ps.paths
 	} else {
-		e.log = ps
-		e.stale |= varLog
 		e.job.Log = ps.paths
 	}
 }
@@ -361,7 +385,7 @@ func (e *evaluator) concrete(attr *hcl.Attribute, p string, pat *wildcard.Patter
 		var s string
 		var err error
 		if pat != nil {
-			s, err = pat.Substitute(e.wc)
+			s, err = substitute(pat, e.wc)
 		} else {
 			s, err = wildcard.Fill(p, e.wc)
 		}
@@ -570,10 +594,18 @@ func (e *evaluator) script(attr *hcl.Attribute) {
 	e.job.Script = path.Clean(v.AsString())
 }
 
-// checkpointFunc is checkpoint_output(name, wildcards) for this job: the
+// checkpoints records the checkpoint jobs one job's checkpoint_output
+// calls named.
+type checkpoints struct {
+	r    *Rule
+	env  Env
+	refs []CheckpointRef
+}
+
+// function is checkpoint_output(name, wildcards) for this job: the
 // outputs of that checkpoint job, or an unknown list while it is not done,
 // which makes the job pending.
-func (e *evaluator) checkpointFunc() function.Function {
+func (c *checkpoints) function() function.Function {
 	return function.New(&function.Spec{
 		Params: []function.Parameter{
 			{Name: "name", Type: cty.String},
@@ -582,7 +614,7 @@ func (e *evaluator) checkpointFunc() function.Function {
 		Type: function.StaticReturnType(cty.List(cty.String)),
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			name := args[0].AsString()
-			cp := e.r.wf.ByName[name]
+			cp := c.r.wf.ByName[name]
 			if cp == nil || !cp.Checkpoint {
 				if cp != nil {
 					return cty.NilVal, function.NewArgErrorf(0, "%s is a rule, not a checkpoint", name)
@@ -616,8 +648,8 @@ func (e *evaluator) checkpointFunc() function.Function {
 				}
 				ref.Wildcards[n] = v
 			}
-			e.addRef(ref)
-			if e.env.CheckpointDone == nil || !e.env.CheckpointDone(ref) {
+			c.addRef(ref)
+			if c.env.CheckpointDone == nil || !c.env.CheckpointDone(ref) {
 				return cty.UnknownVal(cty.List(cty.String)), nil
 			}
 			outs := make([]string, 0, len(cp.Patterns))
@@ -633,13 +665,13 @@ func (e *evaluator) checkpointFunc() function.Function {
 	})
 }
 
-func (e *evaluator) addRef(ref CheckpointRef) {
-	for _, r := range e.refs {
+func (c *checkpoints) addRef(ref CheckpointRef) {
+	for _, r := range c.refs {
 		if r.Rule == ref.Rule && sameMap(r.Wildcards, ref.Wildcards) {
 			return
 		}
 	}
-	e.refs = append(e.refs, ref)
+	c.refs = append(c.refs, ref)
 }
 
 func sameMap(a, b map[string]string) bool {

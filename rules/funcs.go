@@ -3,9 +3,11 @@ package rules
 import (
 	"errors"
 	"fmt"
+	"math/big"
 	"os"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/ext/tryfunc"
@@ -135,7 +137,7 @@ var baseFuncs = map[string]function.Function{
 	"tomap":           stdlib.MakeToFunc(cty.Map(cty.DynamicPseudoType)),
 	"tonumber":        stdlib.MakeToFunc(cty.Number),
 	"toset":           stdlib.MakeToFunc(cty.Set(cty.DynamicPseudoType)),
-	"tostring":        stdlib.MakeToFunc(cty.String),
+	"tostring":        toStringFunc,
 	"trim":            stdlib.TrimFunc,
 	"trimprefix":      stdlib.TrimPrefixFunc,
 	"trimspace":       stdlib.TrimSpaceFunc,
@@ -379,6 +381,50 @@ var loadCheckpointFunc = function.New(&function.Spec{
 		return cty.NilVal, errors.New("checkpoint_output works only in per-job attributes such as input")
 	},
 })
+
+// toStringStd is cty's tostring. toStringFunc is the same function with
+// a shortcut for whole numbers, which [for i in range(n) : tostring(i)]
+// converts once per element: cty's conversion goes through big.Float's
+// shortest-decimal formatting and allocates its conversion function on
+// every call. Every other value goes to toStringStd.
+var toStringStd = stdlib.MakeToFunc(cty.String)
+
+var toStringFunc = function.New(&function.Spec{
+	Description: toStringStd.Description(),
+	Params:      toStringStd.Params(),
+	Type: func(args []cty.Value) (cty.Type, error) {
+		if args[0].Type() == cty.Number {
+			return cty.String, nil // a number always converts
+		}
+		return toStringStd.ReturnTypeForValues(args)
+	},
+	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
+		if s, ok := wholeNumberText(args[0]); ok {
+			return cty.StringVal(s), nil
+		}
+		return toStringStd.Call(args)
+	},
+})
+
+// wholeNumberText is the text cty's number-to-string conversion makes
+// (big.Float.Text('f', -1), the shortest decimal that reads back as the
+// value) for a whole number it can be sure of: one of at most 2^53 in
+// magnitude held with at least 53 bits of precision, whose neighbours are
+// then at most 1 away, so the shortest decimal is all of its digits.
+func wholeNumberText(v cty.Value) (string, bool) {
+	if v.Type() != cty.Number || !v.IsKnown() || v.IsNull() || v.IsMarked() {
+		return "", false
+	}
+	f := v.AsBigFloat()
+	if f.Prec() < 53 || !f.IsInt() || (f.Sign() == 0 && f.Signbit()) {
+		return "", false
+	}
+	i, acc := f.Int64()
+	if acc != big.Exact || i > 1<<53 || i < -(1<<53) {
+		return "", false
+	}
+	return strconv.FormatInt(i, 10), true
+}
 
 // maxRange bounds range(): cty's own stops at 1024 values, a Terraform
 // guard far below the sample counts workflows have.

@@ -1020,7 +1020,8 @@ func (w *literalWalker) Exit(n hclsyntax.Node) hcl.Diagnostics {
 // expression again per job. The workflow's config does not change after
 // loading, so the value is the one every job would get.
 func (l *loader) checkConstants(r *Rule) {
-	e := newEvaluator(r, nil, Env{Dir: l.opts.Dir})
+	var e evaluator
+	e.init(r, nil, Env{Dir: l.opts.Dir})
 	e.static = true
 	for _, name := range evalOrder {
 		attr := r.attrs[name]
@@ -1038,13 +1039,17 @@ func (l *loader) checkConstants(r *Rule) {
 			continue
 		}
 		switch name {
-		case "input":
-			if r.preIn = e.in; e.in != nil {
-				e.in.compile()
+		case "input", "log":
+			ps := e.set(name)
+			if ps == nil {
+				continue
 			}
-		case "log":
-			if r.preLog = e.log; e.log != nil {
-				e.log.compile()
+			pre := *ps
+			pre.compile()
+			if name == "input" {
+				r.preIn = &pre
+			} else {
+				r.preLog = &pre
 			}
 		case "benchmark":
 			b := e.job.Benchmark

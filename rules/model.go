@@ -21,6 +21,21 @@
 // written. temp(), protected() and friends are marks too, collected into
 // Path.Flags.
 //
+// Eval runs once per job, 100,000 times in a large workflow, so it does no
+// more than each job needs, with results identical to evaluating every
+// attribute through HCL:
+//   - A constant input, log or benchmark (config and functions only) is
+//     evaluated once at load time, as the load-time check does anyway;
+//     per job its paths only get the wildcards substituted.
+//   - The cty variables and the EvalContext are made on first use, each
+//     variable from the job's Go values (wildcards, output, input, ...)
+//     only when an expression is evaluated. The shell and message
+//     renderers write bare ${input}, ${output}, ${log} and
+//     ${wildcards.NAME} from the job directly, so a rule like
+//     shell = "cat ${input} > ${output}" builds no cty value per job.
+//   - glob_wildcards and checkpoint_output, which are made per job, are
+//     added only for rules that call them.
+//
 // Diagnostics of Load, Parse and Eval render with Workflow.WriteDiagnostics
 // (no colour, source snippets); Load and Parse return a non-nil Workflow
 // even on errors for that purpose.

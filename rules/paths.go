@@ -59,14 +59,6 @@ func (ps *pathSet) compile() {
 	ps.pats = pats
 }
 
-// clone copies ps for one job: the paths are the job's own, the shape is
-// shared (it is never written after pathsOf).
-func (ps *pathSet) clone() *pathSet {
-	c := *ps
-	c.paths = append([]Path(nil), ps.paths...)
-	return &c
-}
-
 // pathsOf flattens an evaluated input/output/log value. Flags come from the
 // marks of the value and of every collection around it, as cty puts a
 // function's marks on its whole result.

@@ -3,6 +3,7 @@ package rules
 import (
 	"errors"
 	"strings"
+	"sync"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -18,24 +19,35 @@ import (
 // context, made only when some part needs evaluating: bare ${input},
 // ${output}, ${log} and ${wildcards.NAME} are written from the job itself.
 func (e *evaluator) render(expr hcl.Expression, ctx *hcl.EvalContext, quote bool) (string, bool) {
-	var b strings.Builder
-	ok := e.renderInto(&b, expr, ctx, quote)
-	return b.String(), ok
+	// Rendered into a reused buffer, then copied once: the string, kept
+	// with the job, is no bigger than it needs to be.
+	bp := renderBufs.Get().(*[]byte)
+	b, ok := e.renderInto((*bp)[:0], expr, ctx, quote)
+	out := string(b)
+	if cap(b) <= 64<<10 {
+		*bp = b
+		renderBufs.Put(bp)
+	}
+	return out, ok
 }
 
-func (e *evaluator) renderInto(b *strings.Builder, expr hcl.Expression, ctx *hcl.EvalContext, quote bool) bool {
+var renderBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// renderInto appends the rendering of expr to b.
+func (e *evaluator) renderInto(b []byte, expr hcl.Expression, ctx *hcl.EvalContext, quote bool) ([]byte, bool) {
 	switch x := expr.(type) {
 	case *hclsyntax.TemplateExpr:
 		for _, part := range x.Parts {
 			if lit, ok := part.(*hclsyntax.LiteralValueExpr); ok && lit.Val.Type() == cty.String && !lit.Val.IsNull() {
-				b.WriteString(lit.Val.AsString())
+				b = append(b, lit.Val.AsString()...)
 				continue
 			}
-			if !e.renderInto(b, part, ctx, quote) {
-				return false
+			var ok bool
+			if b, ok = e.renderInto(b, part, ctx, quote); !ok {
+				return b, false
 			}
 		}
-		return true
+		return b, true
 	case *hclsyntax.TemplateWrapExpr:
 		return e.renderInto(b, x.Wrapped, ctx, quote)
 	case *hclsyntax.ConditionalExpr:
@@ -44,13 +56,13 @@ func (e *evaluator) renderInto(b *strings.Builder, expr hcl.Expression, ctx *hcl
 		cond, diags := x.Condition.Value(e.at(ctx))
 		e.add(diags...)
 		if diags.HasErrors() {
-			return false
+			return b, false
 		}
 		cond, _ = cond.Unmark()
 		cb, err := convert.Convert(cond, cty.Bool)
 		if err != nil || cb.IsNull() || !cb.IsKnown() {
 			e.errorf(x.Condition.Range(), "Incorrect condition type", "The condition must be true or false.")
-			return false
+			return b, false
 		}
 		if cb.True() {
 			return e.renderInto(b, x.TrueResult, ctx, quote)
@@ -68,11 +80,11 @@ func (e *evaluator) renderInto(b *strings.Builder, expr hcl.Expression, ctx *hcl
 			if ps := e.set(root); ps != nil && !shadowed(ctx, e.ctx, root) {
 				for i, p := range ps.paths {
 					if i > 0 {
-						b.WriteByte(' ')
+						b = append(b, ' ')
 					}
-					b.WriteString(maybeQuote(p.Path, quote))
+					b = appendMaybeQuoted(b, p.Path, quote)
 				}
-				return true
+				return b, true
 			}
 		}
 		// ${wildcards.NAME} is the value, path-marked and normalised as
@@ -80,8 +92,7 @@ func (e *evaluator) renderInto(b *strings.Builder, expr hcl.Expression, ctx *hcl
 		if len(x.Traversal) == 2 && root == "wildcards" && !shadowed(ctx, e.ctx, root) {
 			if a, ok := x.Traversal[1].(hcl.TraverseAttr); ok {
 				if v, ok := e.wc[a.Name]; ok {
-					b.WriteString(maybeQuote(cty.NormalizeString(v), quote))
-					return true
+					return appendMaybeQuoted(b, cty.NormalizeString(v), quote), true
 				}
 			}
 		}
@@ -89,15 +100,22 @@ func (e *evaluator) renderInto(b *strings.Builder, expr hcl.Expression, ctx *hcl
 	v, diags := expr.Value(e.at(ctx))
 	e.add(diags...)
 	if diags.HasErrors() {
-		return false
+		return b, false
 	}
 	s, err := renderValue(v, quote, false)
 	if err != nil {
 		e.errorf(expr.Range(), "Invalid template interpolation value", "Cannot insert this value: %v.", err)
-		return false
+		return b, false
 	}
-	b.WriteString(s)
-	return true
+	return append(b, s...), true
+}
+
+// appendMaybeQuoted appends s, shell-quoted when quote is set.
+func appendMaybeQuoted(b []byte, s string, quote bool) []byte {
+	if !quote || bareWord(s) {
+		return append(b, s...)
+	}
+	return append(b, ShellQuote(s)...)
 }
 
 // shadowed reports whether a %{ for } variable between ctx and its
@@ -113,17 +131,17 @@ func shadowed(ctx, top *hcl.EvalContext, name string) bool {
 
 // renderFor renders a %{ for } directive, binding the loop variables in a
 // child context.
-func (e *evaluator) renderFor(b *strings.Builder, f *hclsyntax.ForExpr, ctx *hcl.EvalContext, quote bool) bool {
+func (e *evaluator) renderFor(b []byte, f *hclsyntax.ForExpr, ctx *hcl.EvalContext, quote bool) ([]byte, bool) {
 	ctx = e.at(ctx)
 	coll, diags := f.CollExpr.Value(ctx)
 	e.add(diags...)
 	if diags.HasErrors() {
-		return false
+		return b, false
 	}
 	coll, marks := coll.Unmark()
 	if coll.IsNull() || !coll.IsKnown() || !coll.CanIterateElements() {
 		e.errorf(f.CollExpr.Range(), "Iteration over non-iterable value", "A %%{ for } directive needs a list, set, map or object.")
-		return false
+		return b, false
 	}
 	for it := coll.ElementIterator(); it.Next(); {
 		k, v := it.Element()
@@ -132,11 +150,12 @@ func (e *evaluator) renderFor(b *strings.Builder, f *hclsyntax.ForExpr, ctx *hcl
 		if f.KeyVar != "" {
 			child.Variables[f.KeyVar] = k.WithMarks(marks)
 		}
-		if !e.renderInto(b, f.ValExpr, child, quote) {
-			return false
+		var ok bool
+		if b, ok = e.renderInto(b, f.ValExpr, child, quote); !ok {
+			return b, false
 		}
 	}
-	return true
+	return b, true
 }
 
 // renderValue renders one interpolated value: elements of collections

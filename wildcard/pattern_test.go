@@ -262,15 +262,23 @@ func TestSubstitute(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := p.Substitute(tt.values)
+			// AppendSubstitute appends the same text, or fails the same way.
+			app, appErr := p.AppendSubstitute([]byte("pre:"), tt.values)
 			if tt.missing == "" {
 				if err != nil || got != tt.want {
 					t.Errorf("Substitute = %q, %v; want %q", got, err, tt.want)
+				}
+				if appErr != nil || string(app) != "pre:"+tt.want {
+					t.Errorf("AppendSubstitute = %q, %v; want %q", app, appErr, "pre:"+tt.want)
 				}
 				return
 			}
 			var me *MissingError
 			if !errors.As(err, &me) || me.Name != tt.missing || me.Pattern != tt.pattern {
 				t.Errorf("Substitute = %q, %v; want *MissingError for %q", got, err, tt.missing)
+			}
+			if !errors.As(appErr, &me) || me.Name != tt.missing || me.Pattern != tt.pattern {
+				t.Errorf("AppendSubstitute = %q, %v; want *MissingError for %q", app, appErr, tt.missing)
 			}
 		})
 	}

@@ -1,0 +1,113 @@
+package dag
+
+import (
+	"runtime"
+	"sync"
+
+	"github.com/hashicorp/hcl/v2"
+)
+
+// evalPipe overlaps evaluation with expansion. While resolve expands a
+// wave, which is serial work on the builder's maps, one goroutine
+// evaluates the jobs the expansion creates, in creation order, as they
+// come. When the wave is expanded the pipe stops after the job in hand,
+// and evalFresh evaluates the rest in parallel and then goes through all
+// of them in creation order as before: the graph, its warnings and the
+// first error do not depend on which goroutine evaluated what.
+//
+// The pipe's goroutine reads only the job it evaluates and writes only
+// its Spec and state, which the builder does not touch for a job that is
+// not evaluated yet; link writes markBy and Dependents, other fields.
+type evalPipe struct {
+	mu     sync.Mutex
+	cond   sync.Cond
+	next   int  // index in builder.fresh of the next job to evaluate
+	closed bool // stop: the wave is expanded
+	// diags are the diagnostics of the jobs evaluated here that have
+	// any (few do), for evalFresh.
+	diags map[*Job]hcl.Diagnostics
+	done  chan struct{}
+}
+
+// startPipe starts a pipe for a wave whose jobs have inputs enough to
+// create many jobs; on one processor there is nothing to overlap.
+func (b *builder) startPipe(wave []*Job) {
+	if b.pipe != nil || runtime.GOMAXPROCS(0) < 2 {
+		return
+	}
+	n := 0
+	for _, j := range wave {
+		if j.state == evaluated {
+			n += len(j.Spec.Inputs)
+		}
+	}
+	if n < parallelEval {
+		return
+	}
+	p := &evalPipe{done: make(chan struct{})}
+	p.cond.L = &p.mu
+	b.pipe = p
+	go func() {
+		defer close(p.done)
+		p.mu.Lock()
+		for {
+			for p.next == len(b.fresh) && !p.closed {
+				p.cond.Wait()
+			}
+			if p.closed {
+				p.mu.Unlock()
+				return
+			}
+			j := b.fresh[p.next]
+			p.mu.Unlock()
+			if ds := b.evalOne(j); len(ds) > 0 {
+				if p.diags == nil {
+					p.diags = map[*Job]hcl.Diagnostics{}
+				}
+				p.diags[j] = ds
+			}
+			p.mu.Lock()
+			p.next++
+		}
+	}()
+}
+
+// addFresh queues a new job for evaluation.
+func (b *builder) addFresh(j *Job) {
+	p := b.pipe
+	if p == nil {
+		b.fresh = append(b.fresh, j)
+		return
+	}
+	p.mu.Lock()
+	b.fresh = append(b.fresh, j)
+	p.mu.Unlock()
+	p.cond.Signal()
+}
+
+// stopPipe stops the pipe, if one runs, and returns how many of
+// builder.fresh it evaluated (a prefix) and their diagnostics.
+func (b *builder) stopPipe() (int, map[*Job]hcl.Diagnostics) {
+	p := b.pipe
+	if p == nil {
+		return 0, nil
+	}
+	b.pipe = nil
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.cond.Signal()
+	<-p.done
+	return p.next, p.diags
+}
+
+// evalOne evaluates a fresh job: on success its Spec is the evaluated job
+// and its state evaluated.
+func (b *builder) evalOne(j *Job) hcl.Diagnostics {
+	spec, ds := j.Spec.Rule.Eval(j.Spec.Wildcards, b.env)
+	if !ds.HasErrors() && spec != nil {
+		j.Spec = spec
+		j.state = evaluated
+	}
+	return ds
+}

@@ -1,0 +1,95 @@
+package dag
+
+import (
+	"maps"
+	"path"
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// prefetchMin is the least number of files worth statting in parallel.
+const prefetchMin = 1024
+
+// maxPrefetchDirs bounds the directories prefetchOutputs stats first.
+const maxPrefetchDirs = 256
+
+// prefetchOutputs fills the stat cache with the outputs of jobs that it
+// does not hold yet, statting them in parallel: measure would stat them
+// one at a time, and on the real disk those system calls are a good part
+// of Build. Only OSStat is called concurrently; other Stat
+// implementations need not be safe for that and are left to measure.
+// The cache ends up as measure would leave it.
+//
+// A file whose directory does not exist (or is not a directory) does not
+// exist either, so each distinct directory is statted first and the files
+// of missing ones are not: before a first run, when no output exists,
+// that is a few calls instead of one per output.
+func (b *builder) prefetchOutputs(jobs []*Job) {
+	st, ok := b.opts.Stat.(osStat)
+	workers := runtime.GOMAXPROCS(0)
+	if !ok || workers < 2 {
+		return
+	}
+	var paths []string
+	for _, j := range jobs {
+		for i := range j.Spec.Outputs {
+			if p := j.Spec.Outputs[i].Path; !b.cached(p) {
+				paths = append(paths, p)
+			}
+		}
+	}
+	if len(paths) < prefetchMin {
+		return
+	}
+	times := make([]int64, len(paths))
+	dirs := map[string]bool{} // directory -> exists
+	for _, p := range paths {
+		if d := path.Dir(p); !dirs[d] {
+			dirs[d] = true
+			if len(dirs) > maxPrefetchDirs {
+				dirs = nil // one per file or so: no saving
+				break
+			}
+		}
+	}
+	for d := range dirs {
+		fi, err := st.Stat(d)
+		dirs[d] = err == nil && fi.IsDir()
+	}
+	const chunk = 256
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(chunk)) - chunk
+				if lo >= len(paths) {
+					return
+				}
+				for i := lo; i < min(lo+chunk, len(paths)); i++ {
+					if dirs == nil || dirs[path.Dir(paths[i])] {
+						times[i] = statTime(st, paths[i])
+					} else {
+						times[i] = absent
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if len(b.times) < len(paths) {
+		// Made with room for all, the map does not grow entry by entry.
+		m := make(map[string]int64, len(b.times)+len(paths))
+		maps.Copy(m, b.times)
+		b.times = m
+	}
+	for i, p := range paths {
+		b.times[p] = times[i]
+	}
+}
+
+func (b *builder) cached(p string) bool {
+	_, ok := b.times[p]
+	return ok
+}
