@@ -532,7 +532,7 @@ func (b *builder) checkpointJob(ref rules.CheckpointRef, consumer *Job) (*Job, e
 	wc, ok := refWildcards(r, ref)
 	if !ok {
 		return nil, fmt.Errorf("checkpoint_output(%q): wildcards {%s} needed, got %s%s",
-			ref.Rule, strings.Join(patternNames(r), "}, {"), wildcardList(ref.Wildcards), neededBy(b.chainFrom(consumer)))
+			ref.Rule, strings.Join(patternNames(r), "}, {"), WildcardList(ref.Wildcards), neededBy(b.chainFrom(consumer)))
 	}
 	via := ""
 	if len(r.Patterns) > 0 {

@@ -4,6 +4,8 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -193,7 +195,7 @@ func ruleColors(g *Graph) map[string]string {
 	for _, j := range g.Jobs {
 		names[j.Spec.Rule.Name] = true
 	}
-	sorted := sortedKeys(names)
+	sorted := slices.Sorted(maps.Keys(names))
 	colors := make(map[string]string, len(sorted))
 	for i, n := range sorted {
 		colors[n] = fmt.Sprintf("%.2f 0.6 0.85", float64(i)/float64(len(sorted)))
@@ -255,13 +257,4 @@ func (e *errWriter) Write(p []byte) (int, error) {
 		_, e.err = e.w.Write(p)
 	}
 	return len(p), nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

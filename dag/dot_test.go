@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -261,7 +263,7 @@ func emickleiJobGraph(g *Graph, id string, lines func(*Job) []string) []byte {
 func TestJobGraphsAsEmickleiDot(t *testing.T) {
 	dagLines := func(j *Job) []string {
 		lines := []string{j.Spec.Rule.Name}
-		for _, k := range sortedKeys(j.Spec.Wildcards) {
+		for _, k := range slices.Sorted(maps.Keys(j.Spec.Wildcards)) {
 			lines = append(lines, k+": "+j.Spec.Wildcards[k])
 		}
 		return lines

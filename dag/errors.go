@@ -28,7 +28,7 @@ func (l Link) String() string {
 	if l.Job != nil && l.Job.Spec != nil && l.Job.Spec.Rule != nil {
 		name = l.Job.Spec.Rule.Name
 		if len(l.Job.Spec.Wildcards) > 0 {
-			wc = wildcardList(l.Job.Spec.Wildcards)
+			wc = WildcardList(l.Job.Spec.Wildcards)
 		}
 	}
 	if l.File == "" {
@@ -43,9 +43,9 @@ func (l Link) String() string {
 	return l.File + " (rule " + name + ")"
 }
 
-// chainString joins links the way graph errors show them, needing job
+// ChainString joins links the way graph errors show them, needing job
 // first: "results/C.bam (rule align, sample=C) <- rule all".
-func chainString(chain []Link) string {
+func ChainString(chain []Link) string {
 	parts := make([]string, len(chain))
 	for i, l := range chain {
 		parts[i] = l.String()
@@ -57,7 +57,7 @@ func neededBy(chain []Link) string {
 	if len(chain) == 0 {
 		return ""
 	}
-	return ", needed by " + chainString(chain)
+	return ", needed by " + ChainString(chain)
 }
 
 // MissingInputError: an input that no rule makes and that does not exist.
@@ -107,7 +107,7 @@ type Candidate struct {
 func (c Candidate) String() string {
 	s := "rule " + c.Rule.Name
 	if len(c.Wildcards) > 0 {
-		s += " (" + wildcardList(c.Wildcards) + ")"
+		s += " (" + WildcardList(c.Wildcards) + ")"
 	}
 	return s + " at " + c.Rule.DeclRange.String()
 }

@@ -55,26 +55,7 @@ func (b *builder) gatherFacts(jobs []*Job) {
 			}
 		}
 	}
-	workers := runtime.GOMAXPROCS(0)
-	if workers < 2 {
-		fill(0, len(jobs))
-	} else {
-		const chunk = 512
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Go(func() {
-				for {
-					lo := int(next.Add(chunk)) - chunk
-					if lo >= len(jobs) {
-						return
-					}
-					fill(lo, min(lo+chunk, len(jobs)))
-				}
-			})
-		}
-		wg.Wait()
-	}
+	inParallel(len(jobs), 512, fill)
 	b.facts = f
 }
 
@@ -100,4 +81,29 @@ func (b *builder) inputTime(j *Job, i int) int64 {
 		return b.facts.time[k]
 	}
 	return b.mtime(j.Spec.Inputs[i].Path)
+}
+
+// inParallel calls fill over [0, n) in chunks of the given size, spread
+// over GOMAXPROCS goroutines, and returns when all are done. fill must be
+// safe to call concurrently on disjoint ranges.
+func inParallel(n, chunk int, fill func(lo, hi int)) {
+	workers := runtime.GOMAXPROCS(0)
+	if workers < 2 {
+		fill(0, n)
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				lo := int(next.Add(int64(chunk))) - chunk
+				if lo >= n {
+					return
+				}
+				fill(lo, min(lo+chunk, n))
+			}
+		})
+	}
+	wg.Wait()
 }

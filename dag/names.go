@@ -113,8 +113,9 @@ func plainValue(v string) bool {
 	return true
 }
 
-// wildcardList renders a binding for error messages: "sample=A, unit=1".
-func wildcardList(wc map[string]string) string {
+// WildcardList renders a binding as messages show it: "sample=A, unit=1",
+// keys sorted, odd values quoted.
+func WildcardList(wc map[string]string) string {
 	k := jobKey("", wc)
 	return strings.TrimSuffix(strings.TrimPrefix(k, " ("), ")")
 }

@@ -4,8 +4,6 @@ import (
 	"maps"
 	"path"
 	"runtime"
-	"sync"
-	"sync/atomic"
 )
 
 // prefetchMin is the least number of files worth statting in parallel.
@@ -57,27 +55,15 @@ func (b *builder) prefetchOutputs(jobs []*Job) {
 		fi, err := st.Stat(d)
 		dirs[d] = err == nil && fi.IsDir()
 	}
-	const chunk = 256
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				lo := int(next.Add(chunk)) - chunk
-				if lo >= len(paths) {
-					return
-				}
-				for i := lo; i < min(lo+chunk, len(paths)); i++ {
-					if dirs == nil || dirs[path.Dir(paths[i])] {
-						times[i] = statTime(st, paths[i])
-					} else {
-						times[i] = absent
-					}
-				}
+	inParallel(len(paths), 256, func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			if dirs == nil || dirs[path.Dir(paths[i])] {
+				times[i] = statTime(st, paths[i])
+			} else {
+				times[i] = absent
 			}
-		})
-	}
-	wg.Wait()
+		}
+	})
 	if len(b.times) < len(paths) {
 		// Made with room for all, the map does not grow entry by entry.
 		m := make(map[string]int64, len(b.times)+len(paths))

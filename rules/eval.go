@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -399,7 +400,7 @@ func (e *evaluator) concrete(attr *hcl.Attribute, p string, pat *wildcard.Patter
 			if errors.As(err, &me) {
 				have := "the job has no wildcards"
 				if len(e.wc) > 0 {
-					have = "the job's wildcards are " + strings.Join(sortedKeys(e.wc), ", ")
+					have = "the job's wildcards are " + strings.Join(slices.Sorted(maps.Keys(e.wc)), ", ")
 				}
 				e.errorf(attr.Expr.Range(), "Unknown wildcard", "The %s %q uses {%s}, but %s.", attr.Name, p, me.Name, have)
 			} else {

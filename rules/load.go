@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -380,7 +382,7 @@ func (l *loader) decodeConfig() {
 	l.diags = append(l.diags, diags...)
 	ctx := l.loadContext(nil)
 	vals := map[string]cty.Value{}
-	for _, name := range sortedKeys(attrs) {
+	for _, name := range slices.Sorted(maps.Keys(attrs)) {
 		attr := attrs[name]
 		for _, tr := range attr.Expr.Variables() {
 			l.diags = append(l.diags, &hcl.Diagnostic{
@@ -412,7 +414,7 @@ func (l *loader) decodeConstraints() {
 			continue
 		}
 		cs := l.constraints(attr, cty.NullVal(cty.String))
-		for _, name := range sortedKeys(cs) {
+		for _, name := range slices.Sorted(maps.Keys(cs)) {
 			c := cs[name]
 			if prev, ok := l.wf.Constraints[name]; ok && prev != c {
 				l.diags = append(l.diags, &hcl.Diagnostic{

@@ -2,6 +2,8 @@ package rules
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
@@ -82,7 +84,7 @@ func pathsOf(v cty.Value, expr hcl.Expression) (*pathSet, error) {
 		for _, k := range keys {
 			seen[k] = true
 		}
-		for _, k := range sortedKeys(vals) {
+		for _, k := range slices.Sorted(maps.Keys(vals)) {
 			if !seen[k] {
 				keys = append(keys, k)
 			}

@@ -2,7 +2,8 @@ package rules
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/agext/levenshtein"
@@ -29,16 +30,6 @@ func didYouMean(given string, candidates []string) string {
 	return ""
 }
 
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // JobName describes a job as messages show it: "rule count (sample=a)",
 // wildcards sorted by name; "rule all" without wildcards.
 func JobName(rule string, wildcards map[string]string) string {
@@ -46,7 +37,7 @@ func JobName(rule string, wildcards map[string]string) string {
 		return "rule " + rule
 	}
 	parts := make([]string, 0, len(wildcards))
-	for _, k := range sortedKeys(wildcards) {
+	for _, k := range slices.Sorted(maps.Keys(wildcards)) {
 		parts = append(parts, k+"="+wildcards[k])
 	}
 	return "rule " + rule + " (" + strings.Join(parts, ", ") + ")"

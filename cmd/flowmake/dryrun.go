@@ -61,7 +61,7 @@ func writeJob(w io.Writer, j *dag.Job, withShell bool) {
 		fmt.Fprintf(w, "    log: %s\n", joinPaths(s.Log))
 	}
 	if len(s.Wildcards) > 0 {
-		fmt.Fprintf(w, "    wildcards: %s\n", formatWildcards(s.Wildcards))
+		fmt.Fprintf(w, "    wildcards: %s\n", dag.WildcardList(s.Wildcards))
 	}
 	if s.Threads > 1 {
 		fmt.Fprintf(w, "    threads: %d\n", s.Threads)
@@ -110,19 +110,6 @@ func joinPaths(ps []rules.Path) string {
 		s[i] = p.Path
 	}
 	return strings.Join(s, ", ")
-}
-
-func formatWildcards(wc map[string]string) string {
-	keys := make([]string, 0, len(wc))
-	for k := range wc {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + wc[k]
-	}
-	return strings.Join(parts, ", ")
 }
 
 func indent(s, prefix string) string {

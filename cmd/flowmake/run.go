@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -106,7 +105,11 @@ func buildError(o *options, wf *rules.Workflow, err error) error {
 	var ee *dag.EvalError
 	if errors.As(err, &ee) {
 		writeDiagnostics(o, wf, ee.Diags)
-		fmt.Fprintf(o.stderr, "flowmake: could not evaluate rule %s%s\n", ee.Job, neededBy(ee.Chain))
+		needed := ""
+		if len(ee.Chain) > 0 {
+			needed = ", needed by " + dag.ChainString(ee.Chain)
+		}
+		fmt.Fprintf(o.stderr, "flowmake: could not evaluate rule %s%s\n", ee.Job, needed)
 		return errReported
 	}
 	var ae *dag.AmbiguityError
@@ -114,15 +117,4 @@ func buildError(o *options, wf *rules.Workflow, err error) error {
 		writeDiagnostics(o, wf, ae.Diagnostics())
 	}
 	return err
-}
-
-func neededBy(chain []dag.Link) string {
-	if len(chain) == 0 {
-		return ""
-	}
-	parts := make([]string, len(chain))
-	for i, l := range chain {
-		parts[i] = l.String()
-	}
-	return ", needed by " + strings.Join(parts, " <- ")
 }
