@@ -31,15 +31,18 @@ import (
 
 // Spec is everything an executor needs to run one job.
 type Spec struct {
-	Name    string   // "rule (k=v, ...)", for messages
-	Command string   // bash command; empty when Script is set
-	Script  string   // script path run instead of Command
-	JobJSON []byte   // the job as JSON, handed to scripts via FLOWMAKE_JOB
-	Dir     string   // working directory
-	Log     string   // file for stdout+stderr; "" means the terminal
-	Outputs []string // declared outputs, created parent directories first
-	Threads int
-	Env     []string // extra environment, KEY=VALUE
+	Name    string // "rule (k=v, ...)", for messages
+	Command string // bash command; empty when Script is set
+	Script  string // script path run instead of Command
+	JobJSON []byte // the job as JSON, handed to scripts via FLOWMAKE_JOB
+	Dir     string // working directory
+	Log     string // file for stdout+stderr; "" means the terminal
+	// Benchmark, when set, is the file a successful job's wall time, CPU
+	// time and peak memory are written to (the rule's benchmark).
+	Benchmark string
+	Outputs   []string // declared outputs, created parent directories first
+	Threads   int
+	Env       []string // extra environment, KEY=VALUE
 
 	// Resources are the job's whole-number resources (mem_mb, ...), and
 	// ResourceText the others (a SLURM partition), for executors that

@@ -54,7 +54,7 @@ func (l Local) Run(ctx context.Context, spec Spec) Result {
 
 // run fills r from the finished process; the error is a failure to start.
 func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
-	dirsFor := append([]string{spec.Log}, spec.Outputs...)
+	dirsFor := append([]string{spec.Log, spec.Benchmark}, spec.Outputs...)
 	for _, p := range dirsFor {
 		if p == "" {
 			continue
@@ -132,8 +132,30 @@ func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
 	if interrupted {
 		// Even an exit 0 after SIGTERM may have left outputs half-written.
 		r.Err = fmt.Errorf("interrupted: %w", ctx.Err())
+		return nil
+	}
+	if spec.Benchmark != "" && r.ExitCode == 0 && r.Signal == 0 {
+		if err := writeBenchmark(resolve(spec.Dir, spec.Benchmark), time.Since(r.Start), cmd.ProcessState); err != nil {
+			return fmt.Errorf("write benchmark %s: %w", spec.Benchmark, err)
+		}
 	}
 	return nil
+}
+
+// writeBenchmark writes a job's figures as a tab-separated header and row,
+// in Snakemake's units: wall seconds, the same as h:m:s, peak resident
+// memory in MB and CPU seconds. The process's rusage covers the children
+// it waited for, so a pipeline's busiest stage sets max_rss.
+func writeBenchmark(path string, wall time.Duration, ps *os.ProcessState) error {
+	var maxRSS float64
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		maxRSS = float64(ru.Maxrss) / 1024 // Linux reports KB
+	}
+	cpu := (ps.UserTime() + ps.SystemTime()).Seconds()
+	sec := int(wall.Seconds())
+	row := fmt.Sprintf("s\th:m:s\tmax_rss\tcpu_time\n%.4f\t%d:%02d:%02d\t%.2f\t%.2f\n",
+		wall.Seconds(), sec/3600, sec/60%60, sec%60, maxRSS, cpu)
+	return os.WriteFile(path, []byte(row), 0o644)
 }
 
 // wait waits for the job. On cancellation it sends SIGTERM to the group,

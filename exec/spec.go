@@ -33,6 +33,7 @@ func NewSpec(j *dag.Job, dir string) Spec {
 	for _, o := range rj.Outputs {
 		s.Outputs = append(s.Outputs, o.Path)
 	}
+	s.Benchmark = rj.Benchmark
 	if rj.Threads > 0 {
 		s.Threads = rj.Threads
 	}
