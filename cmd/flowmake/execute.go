@@ -37,7 +37,7 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, store *meta.Store, ch
 	)
 	hooks := exec.Hooks{
 		BeforeStart: func(j *dag.Job, spec exec.Spec) error {
-			if err := store.MarkIncomplete(outputPaths(j), j.Key); err != nil {
+			if err := store.MarkIncomplete(spec.Outputs, j.Key); err != nil {
 				return fmt.Errorf("record start of %s: %w", j, err)
 			}
 			return nil
@@ -45,11 +45,11 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, store *meta.Store, ch
 		AfterFinish: func(j *dag.Job, spec exec.Spec, r exec.Result) {
 			var err error
 			if r.OK() {
-				err = store.Finish(outputPaths(j), checker.Record(j, r.Start, r.End, r.ExitCode, version))
+				err = store.Finish(spec.Outputs, checker.Record(j, r.Start, r.End, r.ExitCode, version))
 			} else {
 				// exec deleted the outputs of the failed job; an output it
 				// could not delete keeps its incomplete mark.
-				err = store.Fail(missingOutputs(o, j))
+				err = store.Fail(missingOutputs(o, spec.Outputs))
 			}
 			mu.Lock()
 			if err != nil && storeErr == nil {
@@ -102,15 +102,11 @@ func outputPaths(j *dag.Job) []string {
 	return out
 }
 
-// missingOutputs returns the outputs of j that do not exist.
-func missingOutputs(o *options, j *dag.Job) []string {
+// missingOutputs returns the outputs that do not exist.
+func missingOutputs(o *options, outputs []string) []string {
 	var gone []string
-	for _, p := range outputPaths(j) {
-		path := p
-		if !filepath.IsAbs(path) {
-			path = filepath.Join(o.directory, path)
-		}
-		if _, err := os.Lstat(path); errors.Is(err, fs.ErrNotExist) {
+	for _, p := range outputs {
+		if _, err := os.Lstat(o.path(p)); errors.Is(err, fs.ErrNotExist) {
 			gone = append(gone, p)
 		}
 	}
@@ -135,12 +131,6 @@ func countIncomplete(g *dag.Graph) (int, string) {
 // newest input (inputs may carry future timestamps), so the next run finds
 // every job up to date.
 func touchOutputs(o *options, g *dag.Graph, store *meta.Store) error {
-	abs := func(p string) string {
-		if filepath.IsAbs(p) {
-			return p
-		}
-		return filepath.Join(o.directory, p)
-	}
 	clock := time.Now()
 	touched := 0
 	for _, j := range g.Jobs {
@@ -148,16 +138,16 @@ func touchOutputs(o *options, g *dag.Graph, store *meta.Store) error {
 			continue
 		}
 		for _, in := range j.Spec.Inputs {
-			if st, err := os.Stat(abs(in.Path)); err == nil && st.ModTime().After(clock) {
+			if st, err := os.Stat(o.path(in.Path)); err == nil && st.ModTime().After(clock) {
 				clock = st.ModTime()
 			}
 		}
 		clock = clock.Add(time.Millisecond)
 		for _, p := range j.Spec.Outputs {
-			if _, err := os.Stat(abs(p.Path)); err != nil {
+			if _, err := os.Stat(o.path(p.Path)); err != nil {
 				return fmt.Errorf("--touch %s: output %s does not exist; run the job instead", j, p.Path)
 			}
-			if err := os.Chtimes(abs(p.Path), clock, clock); err != nil {
+			if err := os.Chtimes(o.path(p.Path), clock, clock); err != nil {
 				return fmt.Errorf("--touch %s: %w", j, err)
 			}
 		}

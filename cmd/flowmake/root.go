@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -265,6 +264,13 @@ func (o *options) resourceCaps() (map[string]int64, error) {
 	return caps, nil
 }
 
-func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+// path resolves a job path (relative to the workflow's working directory)
+// for the OS.
+func (o *options) path(p string) string {
+	if filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(o.directory, p)
+}
 
-var _ = fmt.Sprint
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -26,11 +25,7 @@ func summaryRows(o *options, g *dag.Graph) []summaryRow {
 	for _, j := range g.Jobs {
 		for _, p := range j.Spec.Outputs {
 			row := summaryRow{Path: p.Path, Rule: j.Spec.Rule.Name, State: "ok"}
-			path := p.Path
-			if !filepath.IsAbs(path) {
-				path = filepath.Join(o.directory, path)
-			}
-			st, err := os.Stat(path)
+			st, err := os.Stat(o.path(p.Path))
 			switch {
 			case err != nil:
 				row.State = "missing"
