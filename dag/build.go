@@ -31,11 +31,6 @@ const (
 	expanded               // Deps are set
 )
 
-// maxDepth bounds resolution. A rule whose input matches its own output
-// pattern with a longer value ("{x}" from "{x}.gz") would otherwise grow
-// the graph until memory runs out; real chains are far shorter.
-const maxDepth = 1 << 20
-
 // parallelEval is the least number of jobs evaluated at once worth
 // spreading over goroutines.
 const parallelEval = 64
@@ -43,8 +38,30 @@ const parallelEval = 64
 // absent is the mtime of a file that does not exist.
 const absent = math.MinInt64
 
-// builder resolves a graph and, after Build returns, stays behind as its
-// resolver for checkpoints.
+// node is the builder's state for one job; the Job itself stays plain
+// data. The builder finds a job's node by its ID: while a job is not in
+// Graph.Jobs its ID is provisional, an index into builder.nodes past the
+// graph's jobs, and finalize gives it the final one. The evaluation pipe writes only state (and the Job's Spec) of a
+// fresh node; everything else belongs to the builder's goroutine.
+type node struct {
+	job    *Job
+	state  uint8  // fresh, evaluated, expanded
+	visit  uint8  // white, gray, black: ordering
+	markBy *Job   // the last job that listed this one as a dep: dedups Deps
+	via    string // the file this job was first needed for; "" for a rule target
+	parent *node  // the job that first needed this one; nil for a target
+	depth  int32  // jobs between this one and a target, through parent
+	// registered: evaluated, and its outputs offered to Producer. Unlike
+	// state, only the builder's goroutine touches it.
+	registered bool
+	// err is why the job cannot run (an input nothing can make, a cycle,
+	// the recursion cut); set once, never cleared. A failed job is not
+	// in the graph, and the files it was chosen for fall back.
+	err error
+}
+
+// builder resolves a graph and, after Build returns, stays behind as the
+// Resolver that re-resolves jobs waiting for checkpoints.
 type builder struct {
 	wf   *rules.Workflow
 	opts Options
@@ -52,20 +69,25 @@ type builder struct {
 	env  rules.Env
 	idx  index
 
-	jobs    map[string]*Job     // by Key: each job is evaluated once
+	jobs    map[string]*node    // by Key: each job is evaluated once
+	nodes   []*node             // by Job.ID: Graph.Jobs', then failed jobs and new ones
 	times   map[string]int64    // stat cache: path -> mtime (UnixNano) or absent
-	sources map[string]struct{} // existing inputs no rule makes
+	sources map[string]struct{} // existing inputs no rule makes (or whose rules cannot run)
 	rank    map[string]int      // ruleorder position
-	force   map[string]bool     // -R rules
-	until   map[string]bool     // --until rules
-	done    map[string]bool     // checkpoint jobs (by Key) that are done
+	wild    map[*rules.Rule]bool
+	force   map[string]bool // -R rules
+	until   map[string]bool // --until rules
+	done    map[string]bool // checkpoint jobs (by Key) that are done
 
-	fresh []*Job    // created, to be evaluated
+	fresh []*node   // created, to be evaluated
 	pipe  *evalPipe // evaluates fresh jobs while a wave is expanded
 	facts *facts    // while decideAll runs: the maps' answers per input
 	stack []frame
 	cands []Candidate
 	work  []*Job // staleness worklist
+
+	fallback   // the repair state: failed jobs, unresolvable files, ties
+	staleState // what staleness knows of each job (stale.go)
 
 	recording bool   // collect jobs marked stale into marked
 	marked    []*Job // during checkpointDone
@@ -74,17 +96,26 @@ type builder struct {
 }
 
 type frame struct {
-	job  *Job
+	n    *node
 	next int // index into job.Deps of the next dep to visit
 }
 
 // Build resolves opts.Targets against the workflow, demand-driven, and
 // decides which jobs are stale. Errors are *MissingInputError,
-// *NoTargetError, *AmbiguityError, *CycleError or *EvalError (use
-// errors.As), or a plain error for bad options.
+// *NoTargetError, *AmbiguityError, *CycleError, *RecursionError,
+// *UnresolvableError or *EvalError (use errors.As), or a plain error for
+// bad options.
 func Build(wf *rules.Workflow, opts Options) (*Graph, error) {
+	g, _, err := Resolve(wf, opts)
+	return g, err
+}
+
+// Resolve is Build that also returns the Resolver to hand to NewPlan: it
+// re-resolves the jobs that wait for a checkpoint once the checkpoint has
+// run.
+func Resolve(wf *rules.Workflow, opts Options) (*Graph, *Resolver, error) {
 	if len(wf.Rules) == 0 {
-		return nil, errors.New("the Rulefile has no rules")
+		return nil, nil, errors.New("the Rulefile has no rules")
 	}
 	if opts.Stat == nil {
 		opts.Stat = OSStat("")
@@ -93,16 +124,18 @@ func Build(wf *rules.Workflow, opts Options) (*Graph, error) {
 		wf:      wf,
 		opts:    opts,
 		g:       &Graph{Producer: map[string]*Job{}},
-		jobs:    map[string]*Job{},
+		jobs:    map[string]*node{},
 		times:   map[string]int64{},
 		sources: map[string]struct{}{},
 		rank:    map[string]int{},
+		wild:    map[*rules.Rule]bool{},
 		done:    map[string]bool{},
 	}
 	for _, r := range wf.Rules {
 		for _, o := range r.Outputs {
 			b.dirOutputs = b.dirOutputs || o.Flags&rules.Directory != 0
 		}
+		b.wild[r] = len(patternNames(r)) > 0
 	}
 	b.env = opts.Env
 	outer := opts.Env.CheckpointDone
@@ -119,10 +152,10 @@ func Build(wf *rules.Workflow, opts Options) (*Graph, error) {
 	}
 	var err error
 	if b.force, err = ruleSet(wf, opts.ForceRules, "--forcerun"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if b.until, err = ruleSet(wf, opts.Until, "--until"); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b.idx.build(wf)
 
@@ -130,48 +163,18 @@ func Build(wf *rules.Workflow, opts Options) (*Graph, error) {
 	if len(targets) == 0 {
 		targets = []string{wf.Rules[0].Name}
 	}
-	var missing *NoTargetError
-	for _, t := range targets {
-		err := b.target(t)
-		if e, ok := err.(*NoTargetError); ok && e.Wildcards == nil {
-			// Reported after resolving the other targets, whose files
-			// make better suggestions.
-			if missing == nil {
-				missing = e
-			}
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	err = b.resolve(b.g.Targets)
-	if missing != nil {
-		names := []string{b.suggestFile(path.Clean(missing.Target))}
-		for _, r := range wf.Rules {
-			names = append(names, r.Name)
-		}
-		missing.DidYouMean = closest(path.Clean(missing.Target), names)
-		return nil, missing
-	}
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range b.g.Targets {
-		if err := b.order(t); err != nil {
-			return nil, err
-		}
+	if err := b.resolveTargets(targets); err != nil {
+		return nil, nil, err
 	}
 
 	b.decideAll()
 	if err := b.checkpointRounds(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	b.applyUntil(b.g.Jobs)
 	computePathLens(b.g.Jobs)
 	b.fillSources()
-	b.g.resolver = b
-	return b.g, nil
+	return b.g, &Resolver{b: b}, nil
 }
 
 func ruleSet(wf *rules.Workflow, names []string, flag string) (map[string]bool, error) {
@@ -188,37 +191,130 @@ func ruleSet(wf *rules.Workflow, names []string, flag string) (map[string]bool, 
 	return m, nil
 }
 
-// target resolves one requested target: a rule name, else a file path.
+// resolveTargets resolves the requested targets and everything upstream
+// of them, falls back where a candidate cannot run, and orders the graph.
+func (b *builder) resolveTargets(targets []string) error {
+	var missing *NoTargetError
+	for _, t := range targets {
+		err := b.target(t)
+		if e, ok := err.(*NoTargetError); ok && e.Wildcards == nil {
+			// Reported after resolving the other targets, whose files
+			// make better suggestions.
+			if missing == nil {
+				missing = e
+			}
+			continue
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for {
+		err := b.converge()
+		if missing != nil {
+			names := []string{b.suggestFile(path.Clean(missing.Target))}
+			for _, r := range b.wf.Rules {
+				names = append(names, r.Name)
+			}
+			missing.DidYouMean = closest(path.Clean(missing.Target), names)
+			return missing
+		}
+		if err != nil {
+			return b.explain(err)
+		}
+		if !b.orderAll(b.g.Targets) {
+			break
+		}
+	}
+	if err := b.checkTies(); err != nil {
+		return err
+	}
+	b.finalize(0)
+	return nil
+}
+
+// target records one requested target: a rule name, else a file path.
 func (b *builder) target(t string) error {
 	if r := b.wf.ByName[t]; r != nil {
 		if names := patternNames(r); len(names) > 0 {
 			return &NoTargetError{Target: t, Wildcards: names}
 		}
-		b.addTarget(b.job(r, map[string]string{}, "", nil))
+		n := b.job(r, map[string]string{}, "", nil)
+		b.wanted = append(b.wanted, want{job: n})
 		return nil
 	}
 	f := path.Clean(t)
-	j, err := b.producerOf(f, nil)
-	if err == errNoProducer {
-		if b.mtime(f) != absent {
-			// An existing file nothing makes: nothing to do for it.
-			b.sources[f] = struct{}{}
-			return nil
-		}
-		return &NoTargetError{Target: t}
+	if b.wantFile == nil {
+		b.wantFile = map[string]bool{}
 	}
+	b.wantFile[f] = true
+	j, err := b.producerOf(f, nil)
 	if err != nil {
+		var mi *MissingInputError
+		if errors.As(err, &mi) && mi.File == f {
+			return &NoTargetError{Target: t}
+		}
 		return err
 	}
-	b.addTarget(j)
+	b.wanted = append(b.wanted, want{file: f, job: b.nodeOf(j)})
 	return nil
 }
 
-func (b *builder) addTarget(j *Job) {
-	if !j.Target {
-		j.Target = true
-		b.g.Targets = append(b.g.Targets, j)
+// converge resolves until nothing is left to do: the waves of new jobs,
+// the fallback of files whose chosen jobs failed, and the targets. Then
+// Graph.Targets holds the target jobs; a target that cannot be made is
+// the error.
+func (b *builder) converge() error {
+	for {
+		if err := b.resolve(); err != nil {
+			return err
+		}
+		if len(b.failedQ) > 0 {
+			b.repair()
+			continue
+		}
+		if !b.settleTargets() {
+			break
+		}
 	}
+	for _, t := range b.g.Targets {
+		t.Target = false
+	}
+	b.g.Targets = b.g.Targets[:0]
+	for _, w := range b.wanted {
+		if w.err != nil {
+			return w.err
+		}
+		if w.job == nil {
+			continue // an existing file nothing makes: nothing to do for it
+		}
+		if w.job.err != nil {
+			return w.job.err
+		}
+		if !w.job.job.Target {
+			w.job.job.Target = true
+			b.g.Targets = append(b.g.Targets, w.job.job)
+		}
+	}
+	return nil
+}
+
+// settleTargets resolves the target files again, whose chosen jobs may
+// have failed, and reports whether that created jobs to resolve.
+func (b *builder) settleTargets() bool {
+	more := false
+	for i := range b.wanted {
+		w := &b.wanted[i]
+		if w.file == "" || w.err != nil || (w.job != nil && w.job.err == nil) {
+			continue
+		}
+		j, err := b.producerOf(w.file, nil)
+		w.job, w.err = b.nodeOf(j), err
+		if w.job != nil && w.job.state != expanded {
+			more = true
+		}
+	}
+	return more || len(b.fresh) > 0
 }
 
 func patternNames(r *rules.Rule) []string {
@@ -236,87 +332,48 @@ func patternNames(r *rules.Rule) []string {
 	return names
 }
 
-// resolve evaluates and expands roots and everything upstream of them,
-// breadth first: each wave's new jobs are evaluated together, in parallel
-// when there are many, since evaluation is most of the cost. The waves
-// are processed in a fixed order, so the graph and the first error are
-// deterministic.
-func (b *builder) resolve(roots []*Job) error {
-	if err := b.evalFresh(); err != nil {
+// resolve evaluates and expands the fresh jobs and everything upstream of
+// them, breadth first: each wave's new jobs are evaluated together, in
+// parallel when there are many, since evaluation is most of the cost. The
+// waves are processed in a fixed order, so the graph and the first error
+// are deterministic. Inputs that cannot be resolved fail their job (see
+// fallback) instead of the build.
+func (b *builder) resolve() error {
+	wave, err := b.evalFresh()
+	if err != nil {
 		return err
 	}
 	defer b.stopPipe() // on an error in expand
-	wave := roots
-	for depth := 0; len(wave) > 0; depth++ {
-		if depth > maxDepth {
-			j := wave[0]
-			return fmt.Errorf("dependency chain deeper than %d jobs at %s%s; does a rule's input match its own output pattern?",
-				maxDepth, j, neededBy(b.chainFrom(j.parent)))
-		}
+	for len(wave) > 0 {
 		b.startPipe(wave)
-		for _, j := range wave {
-			if j.state == evaluated {
-				if err := b.expand(j); err != nil {
+		for _, n := range wave {
+			if n.state == evaluated && n.err == nil {
+				if err := b.expand(n); err != nil {
 					return err
 				}
 			}
 		}
-		wave = append(wave[:0:0], b.fresh...)
-		if err := b.evalFresh(); err != nil {
+		if wave, err = b.evalFresh(); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// order appends root and the jobs upstream of it that are not in
-// Graph.Jobs yet, depth first in post-order (a topological order), with an
-// explicit stack so chains of any length are fine, and finds cycles.
-func (b *builder) order(root *Job) error {
-	if root.visit == black {
-		return nil
-	}
-	b.stack = append(b.stack[:0], frame{job: root})
-	root.visit = gray
-	for len(b.stack) > 0 {
-		f := &b.stack[len(b.stack)-1]
-		j := f.job
-		if f.next < len(j.Deps) {
-			d := j.Deps[f.next]
-			f.next++
-			switch d.visit {
-			case black:
-				continue
-			case gray:
-				return b.cycleError(d)
-			}
-			d.visit = gray
-			b.stack = append(b.stack, frame{job: d})
-			continue
-		}
-		b.stack = b.stack[:len(b.stack)-1]
-		j.visit = black
-		if j.ID < 0 {
-			j.ID = len(b.g.Jobs)
-			b.g.Jobs = append(b.g.Jobs, j)
-		}
-	}
-	return nil
-}
-
 // evalFresh evaluates the jobs created since the last call (those the
-// pipe has not), then records their outputs in Producer in creation order.
-func (b *builder) evalFresh() error {
+// pipe has not), records their outputs in Producer in creation order,
+// and returns them.
+func (b *builder) evalFresh() ([]*node, error) {
 	piped, pipedDiags := b.stopPipe()
 	jobs := b.fresh
-	b.fresh = b.fresh[:0]
+	b.fresh = nil
 	if len(jobs) == 0 {
-		return nil
+		return nil, nil
 	}
 	diags := make([]hcl.Diagnostics, len(jobs))
 	if len(pipedDiags) > 0 {
-		for i, j := range jobs[:piped] {
-			diags[i] = pipedDiags[j]
+		for i, n := range jobs[:piped] {
+			diags[i] = pipedDiags[n]
 		}
 	}
 	eval := func(i int) {
@@ -343,41 +400,42 @@ func (b *builder) evalFresh() error {
 			eval(i)
 		}
 	}
-	for i, j := range jobs {
-		if j.state != evaluated {
-			return &EvalError{Job: j.Key, Rule: j.Spec.Rule, Wildcards: j.Spec.Wildcards,
+	for i, n := range jobs {
+		j := n.job
+		if n.state != evaluated {
+			return nil, &EvalError{Job: j.Key, Rule: j.Spec.Rule, Wildcards: j.Spec.Wildcards,
 				Diags: diags[i], Chain: b.chainFrom(j)[1:]}
 		}
 		b.warn(diags[i])
+		n.registered = true
 		for _, o := range j.Spec.Outputs {
 			if _, ok := b.g.Producer[o.Path]; !ok {
 				b.g.Producer[o.Path] = j
 			}
 		}
 	}
-	return nil
+	return jobs, nil
 }
 
-// expand finds the producers of j's inputs and the checkpoint jobs its
-// inputs called checkpoint_output on, and links them as j's Deps. New
-// jobs are only created here; evalFresh evaluates them.
-func (b *builder) expand(j *Job) error {
+// expand finds the producers of n's inputs and the checkpoint jobs its
+// inputs called checkpoint_output on, and links them as the job's Deps.
+// New jobs are only created here; evalFresh evaluates them. An input that
+// cannot be resolved fails the job; the error returned is for the build.
+func (b *builder) expand(n *node) error {
+	j := n.job
 	spec := j.Spec
-	j.state = expanded
-	if n := len(spec.Inputs) + len(spec.Checkpoints); n > 0 && j.Deps == nil {
-		j.Deps = make([]*Job, 0, min(n, 16))
+	n.state = expanded
+	if k := len(spec.Inputs) + len(spec.Checkpoints); k > 0 && j.Deps == nil {
+		j.Deps = make([]*Job, 0, min(k, 16))
 	}
 	for i := range spec.Inputs {
-		p := spec.Inputs[i].Path
-		d, err := b.producerOf(p, j)
-		if err == errNoProducer {
-			return &MissingInputError{File: p, Chain: b.chainFrom(j), DidYouMean: b.suggestFile(p)}
-		}
+		d, err := b.producerOf(spec.Inputs[i].Path, j)
 		if err != nil {
-			return err
+			b.fail(n, err)
+			return nil
 		}
 		if d != nil {
-			link(j, d)
+			b.link(j, d)
 		}
 	}
 	for _, ref := range spec.Checkpoints {
@@ -385,53 +443,52 @@ func (b *builder) expand(j *Job) error {
 		if err != nil {
 			return err
 		}
-		link(j, d)
+		b.link(j, d)
 	}
 	return nil
 }
 
 // link records that j needs d, once.
-func link(j, d *Job) {
-	if d.markBy == j {
+func (b *builder) link(j, d *Job) {
+	n := b.node(d)
+	if n.markBy == j {
 		return
 	}
-	d.markBy = j
+	n.markBy = j
 	j.Deps = append(j.Deps, d)
 	d.Dependents = append(d.Dependents, j)
 }
 
-var errNoProducer = errors.New("no producer")
+// node is j's builder state.
+func (b *builder) node(j *Job) *node { return b.nodes[j.ID] }
+
+func (b *builder) nodeOf(j *Job) *node {
+	if j == nil {
+		return nil
+	}
+	return b.node(j)
+}
 
 // producerOf returns the job that makes file p, which consumer needs (nil
-// for a target): nil for an existing source file, or errNoProducer.
+// for a target): the job already chosen for p, or the first candidate in
+// priority order that has not failed (see choose). It returns nil for a
+// source file, and an error when p cannot be resolved.
 func (b *builder) producerOf(p string, consumer *Job) (*Job, error) {
 	if j := b.g.Producer[p]; j != nil {
-		return j, nil
+		if n := b.node(j); n.err == nil && !b.isExcluded(consumer, p, j) {
+			return j, nil
+		}
 	}
 	if _, ok := b.sources[p]; ok {
 		return nil, nil
 	}
-	if d := b.directoryProducer(p); d != nil {
+	if err, ok := b.bad[p]; ok {
+		return nil, err
+	}
+	if d := b.directoryProducer(p); d != nil && !b.isExcluded(consumer, p, d) {
 		return d, nil
 	}
-	b.cands = b.idx.lookup(p, b.cands[:0])
-	var c Candidate
-	switch len(b.cands) {
-	case 0:
-		if b.mtime(p) == absent {
-			return nil, errNoProducer
-		}
-		b.sources[p] = struct{}{}
-		return nil, nil
-	case 1:
-		c = b.cands[0]
-	default:
-		var ok bool
-		if c, ok = b.byRuleOrder(); !ok {
-			return nil, &AmbiguityError{File: p, Candidates: append([]Candidate(nil), b.cands...), Chain: b.chainFrom(consumer)}
-		}
-	}
-	return b.job(c.Rule, c.Wildcards, p, consumer), nil
+	return b.choose(p, consumer)
 }
 
 // directoryProducer returns the job whose directory() output holds p, if
@@ -445,7 +502,7 @@ func (b *builder) directoryProducer(p string) *Job {
 	}
 	for dir := path.Dir(p); dir != "." && dir != "/"; dir = path.Dir(dir) {
 		j := b.g.Producer[dir]
-		if j == nil {
+		if j == nil || b.node(j).err != nil {
 			continue
 		}
 		for _, o := range j.Spec.Outputs {
@@ -457,34 +514,34 @@ func (b *builder) directoryProducer(p string) *Job {
 	return nil
 }
 
-// byRuleOrder picks the earliest candidate in ruleorder when every
-// candidate is listed there.
-func (b *builder) byRuleOrder() (Candidate, bool) {
-	best, bestRank := -1, 0
-	for i, c := range b.cands {
-		r, ok := b.rank[c.Rule.Name]
-		if !ok {
-			return Candidate{}, false
-		}
-		if best < 0 || r < bestRank {
-			best, bestRank = i, r
-		}
-	}
-	return b.cands[best], true
-}
-
-// job returns the job of rule r for binding wc, creating it (to be
+// job returns the node of rule r for binding wc, creating it (to be
 // evaluated by evalFresh) the first time. via is the file it is needed
-// for and parent the job that needs it, kept for error chains.
-func (b *builder) job(r *rules.Rule, wc map[string]string, via string, parent *Job) *Job {
+// for and parent the job that needs it, kept for error chains. A job the
+// recursion cut stops is created failed and never evaluated.
+func (b *builder) job(r *rules.Rule, wc map[string]string, via string, parent *Job) *node {
 	key := jobKey(r.Name, wc)
-	if j := b.jobs[key]; j != nil {
-		return j
+	if n := b.jobs[key]; n != nil {
+		return n
 	}
-	j := &Job{ID: -1, Key: key, Spec: &rules.Job{Rule: r, Wildcards: wc}, via: via, parent: parent}
-	b.jobs[key] = j
-	b.addFresh(j)
-	return j
+	// One allocation for both: the node lives as long as the builder.
+	jn := &struct {
+		j Job
+		n node
+	}{j: Job{ID: len(b.nodes), Key: key, Spec: &rules.Job{Rule: r, Wildcards: wc}}}
+	n := &jn.n
+	n.job, n.via = &jn.j, via
+	if parent != nil {
+		n.parent = b.node(parent)
+		n.depth = n.parent.depth + 1
+	}
+	b.jobs[key] = n
+	b.nodes = append(b.nodes, n)
+	if err := b.cut(n); err != nil {
+		n.err = err
+		return n
+	}
+	b.addFresh(n)
+	return n
 }
 
 func (b *builder) warn(diags hcl.Diagnostics) {
@@ -538,40 +595,28 @@ func (b *builder) checkpointJob(ref rules.CheckpointRef, consumer *Job) (*Job, e
 	if len(r.Patterns) > 0 {
 		via, _ = r.Patterns[0].Substitute(wc)
 	}
-	return b.job(r, wc, via, consumer), nil
+	n := b.job(r, wc, via, consumer)
+	if n.err != nil {
+		return nil, n.err
+	}
+	return n.job, nil
 }
 
 // chainFrom is the chain of jobs that needed j, j first: each job's
 // parent is the job that first needed it, up to a target.
 func (b *builder) chainFrom(j *Job) []Link {
-	var out []Link
-	for n := 0; j != nil && n <= len(b.jobs); n++ {
-		out = append(out, Link{Job: j, File: j.via})
-		j = j.parent
+	if j == nil {
+		return nil
 	}
-	return out
+	return chainOf(b.node(j))
 }
 
-// cycleError reports the cycle from d (on the stack) to the top of the
-// stack, rotated to start at the smallest job name.
-func (b *builder) cycleError(d *Job) error {
-	i := len(b.stack) - 1
-	for i >= 0 && b.stack[i].job != d {
-		i--
+func chainOf(n *node) []Link {
+	var out []Link
+	for ; n != nil; n = n.parent {
+		out = append(out, Link{Job: n.job, File: n.via})
 	}
-	var cyc []*Job
-	for _, f := range b.stack[i:] {
-		cyc = append(cyc, f.job)
-	}
-	m := 0
-	for k := range cyc {
-		if cyc[k].Key < cyc[m].Key {
-			m = k
-		}
-	}
-	path := append(append([]*Job(nil), cyc[m:]...), cyc[:m]...)
-	path = append(path, path[0])
-	return &CycleError{Path: path}
+	return out
 }
 
 // fillSources lists the source files, sorted.
@@ -630,11 +675,13 @@ func (x *index) lookup(p string, out []Candidate) []Candidate {
 		out = addCandidate(out, op, map[string]string{})
 	}
 	for _, n := range x.lens {
-		if n >= len(p) {
+		if n > len(p) {
 			break
 		}
 		for _, op := range x.byPrefix[p[:n]] {
-			if len(p) <= n+len(op.suffix) || p[len(p)-len(op.suffix):] != op.suffix {
+			// Equal lengths: an empty value, which Match allows only
+			// where the constraint does ("{suffix,.*}").
+			if len(p) < n+len(op.suffix) || p[len(p)-len(op.suffix):] != op.suffix {
 				continue
 			}
 			if hasRule(out, op.rule) {

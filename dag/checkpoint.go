@@ -6,8 +6,10 @@ import (
 
 // reresolve evaluates p again (its checkpoints may be done now), replaces
 // its Deps with the producers of its new inputs and resolves any new jobs,
-// which order appends to Graph.Jobs.
+// which order appends to Graph.Jobs. A job that cannot run now is an
+// error: the graph around it is being run.
 func (b *builder) reresolve(p *Job) error {
+	pn := b.node(p)
 	spec, diags := p.Spec.Rule.Eval(p.Spec.Wildcards, b.env)
 	if diags.HasErrors() || spec == nil {
 		return &EvalError{Job: p.Key, Rule: p.Spec.Rule, Wildcards: p.Spec.Wildcards, Diags: diags, Chain: b.chainFrom(p)[1:]}
@@ -15,7 +17,7 @@ func (b *builder) reresolve(p *Job) error {
 	b.warn(diags)
 	for _, d := range p.Deps {
 		d.Dependents = slices.DeleteFunc(d.Dependents, func(x *Job) bool { return x == p })
-		d.markBy = nil
+		b.node(d).markBy = nil
 	}
 	p.Deps = nil
 	p.Spec = spec
@@ -24,16 +26,32 @@ func (b *builder) reresolve(p *Job) error {
 			b.g.Producer[o.Path] = p
 		}
 	}
-	p.state = evaluated
-	if err := b.resolve([]*Job{p}); err != nil {
+	pn.state = evaluated
+	if err := b.expand(pn); err != nil {
 		return err
 	}
-	p.visit = white
-	return b.order(p)
+	start := len(b.g.Jobs)
+	for {
+		if err := b.converge(); err != nil {
+			return b.explain(err)
+		}
+		if pn.err != nil {
+			return b.explain(pn.err)
+		}
+		pn.visit = white
+		if !b.orderAll([]*Job{p}) {
+			break
+		}
+	}
+	if err := b.checkTies(); err != nil {
+		return err
+	}
+	b.finalize(start)
+	return nil
 }
 
-// checkpointDone implements resolver: checkpoint job c finished in this
-// run. The jobs waiting for it are evaluated again; jobs they now need are
+// checkpointDone is Resolver.CheckpointDone: checkpoint job c finished
+// in this run. The jobs waiting for it are evaluated again; jobs they now need are
 // appended to Graph.Jobs and decided. It returns, in an order in which
 // every job comes after its deps among them: older jobs that became stale
 // (an up-to-date producer of a missing file a new job needs), the new
@@ -117,17 +135,6 @@ func (b *builder) checkpointDone(c *Job) ([]*Job, error) {
 	return changed, nil
 }
 
-// untilOne decides --until for one job whose dependents are decided.
-func (b *builder) untilOne(j *Job) {
-	j.inUntil = b.until[j.Spec.Rule.Name]
-	for _, d := range j.Dependents {
-		j.inUntil = j.inUntil || d.inUntil
-	}
-	if !j.inUntil {
-		j.Stale = false
-	}
-}
-
 // growPathLens sets PathLen for jobs appended after a checkpoint, then
 // lengthens the PathLen of older jobs upstream of them where the new
 // paths are longer.
@@ -151,4 +158,98 @@ func (b *builder) growPathLens(added []*Job) {
 			}
 		}
 	}
+}
+
+// checkpointRounds re-evaluates, at build time, the jobs that wait for a
+// checkpoint that is already up to date from an earlier run, until no
+// more checkpoints become done (checkpoints may nest).
+func (b *builder) checkpointRounds() error {
+	for {
+		var newly map[*Job]bool
+		for _, j := range b.g.Jobs {
+			if !j.Spec.Pending {
+				continue
+			}
+			for _, d := range j.Deps {
+				if d.Spec.Rule.Checkpoint && !d.Stale && !b.done[d.Key] {
+					b.done[d.Key] = true
+					if newly == nil {
+						newly = map[*Job]bool{}
+					}
+					newly[d] = true
+				}
+			}
+		}
+		if newly == nil {
+			return nil
+		}
+		var pend []*Job
+		for _, j := range b.g.Jobs {
+			if !j.Spec.Pending {
+				continue
+			}
+			for _, d := range j.Deps {
+				if newly[d] {
+					pend = append(pend, j)
+					break
+				}
+			}
+		}
+		for _, p := range pend {
+			if err := b.reresolve(p); err != nil {
+				return err
+			}
+		}
+		b.renumber()
+		b.decideAll()
+	}
+}
+
+// renumber puts Graph.Jobs back in topological order after re-resolution
+// appended the new deps of older jobs: a depth-first post-order from the
+// targets, as order makes it. The builder's nodes follow the new IDs.
+func (b *builder) renumber() {
+	old := b.g.Jobs
+	out := make([]*Job, 0, len(old))
+	for _, j := range old {
+		b.node(j).visit = white
+	}
+	type fr struct {
+		n    *node
+		next int
+	}
+	var st []fr
+	for _, root := range append(append([]*Job(nil), b.g.Targets...), old...) {
+		rn := b.node(root)
+		if rn.visit != white {
+			continue
+		}
+		rn.visit = gray
+		st = append(st[:0], fr{n: rn})
+		for len(st) > 0 {
+			f := &st[len(st)-1]
+			if f.next < len(f.n.job.Deps) {
+				d := b.node(f.n.job.Deps[f.next])
+				f.next++
+				if d.visit == white {
+					d.visit = gray
+					st = append(st, fr{n: d})
+				}
+				continue
+			}
+			f.n.visit = black
+			out = append(out, f.n.job)
+			st = st[:len(st)-1]
+		}
+	}
+	nodes := make([]*node, 0, len(b.nodes))
+	for _, j := range out {
+		nodes = append(nodes, b.node(j))
+	}
+	nodes = append(nodes, b.nodes[len(old):]...) // failed jobs
+	b.nodes = nodes
+	for i, n := range nodes {
+		n.job.ID = i
+	}
+	b.g.Jobs = out
 }

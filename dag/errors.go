@@ -24,6 +24,9 @@ type Link struct {
 // String renders a link as "results/A.bam (rule align, sample=A)", or
 // "rule all" for a job requested by rule name.
 func (l Link) String() string {
+	if l.Job == nil && l.File != "" {
+		return l.File // a placeholder for links left out
+	}
 	name, wc := "?", ""
 	if l.Job != nil && l.Job.Spec != nil && l.Job.Spec.Rule != nil {
 		name = l.Job.Spec.Rule.Name
@@ -233,4 +236,70 @@ func closest(given string, candidates []string) string {
 		}
 	}
 	return best
+}
+
+// Failure is one candidate for a file that cannot run, and why.
+type Failure struct {
+	Candidate Candidate
+	Err       error
+}
+
+// UnresolvableError: a file that several rules could make, none of which
+// can run (and the file does not exist, or is a target named on the
+// command line). With one candidate the candidate's own error is
+// reported instead.
+type UnresolvableError struct {
+	File   string
+	Chain  []Link
+	Failed []Failure // in the order they were tried
+}
+
+func (e *UnresolvableError) Error() string {
+	parts := make([]string, len(e.Failed))
+	for i, f := range e.Failed {
+		parts[i] = f.Candidate.String() + ": " + f.Err.Error()
+	}
+	return fmt.Sprintf("no rule can make %s%s; each candidate fails: %s",
+		e.File, neededBy(e.Chain), strings.Join(parts, "; "))
+}
+
+// Unwrap gives the candidates' errors, for errors.As.
+func (e *UnresolvableError) Unwrap() []error {
+	out := make([]error, len(e.Failed))
+	for i, f := range e.Failed {
+		out[i] = f.Err
+	}
+	return out
+}
+
+// RecursionError: resolution was cut because it would not end. Either a
+// wildcard value repeats a piece while its rule needs itself through the
+// chain (Piece set), or the chain is deeper than Depth jobs.
+type RecursionError struct {
+	Rule      *rules.Rule
+	Wildcards map[string]string
+	Wildcard  string // the periodic wildcard
+	Piece     string // the piece it repeats
+	Depth     int    // the depth limit hit, when Piece is ""
+	Chain     []Link // the cut job first, the target last
+}
+
+func (e *RecursionError) Error() string {
+	name := jobKey(e.Rule.Name, e.Wildcards)
+	if e.Piece == "" {
+		return fmt.Sprintf("dependency chain deeper than %d jobs at %s%s; does a rule's input grow its own output pattern?",
+			e.Depth, name, neededBy(shortChain(e.Chain)))
+	}
+	return fmt.Sprintf("recursion cut at rule %s: wildcard %s repeats %q (periodic wildcard), so the rule would need itself forever; constrain the wildcard in %s's output%s",
+		e.Rule.Name, e.Wildcard, e.Piece, e.Rule.Name, neededBy(shortChain(e.Chain)))
+}
+
+// shortChain keeps a long chain readable: the first link, a placeholder
+// for the middle, and the last two.
+func shortChain(chain []Link) []Link {
+	if len(chain) <= 5 {
+		return chain
+	}
+	out := []Link{chain[0], {File: fmt.Sprintf("(%d more)", len(chain)-3)}}
+	return append(out, chain[len(chain)-2:]...)
 }

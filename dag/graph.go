@@ -13,6 +13,49 @@
 // topological, IDs are indexes) and finds cycles. Both are linear in jobs
 // and edges and have no recursion, so chains of any length are fine.
 //
+// Fallback, as Snakemake 7.21's DAG.update does it. A file's candidate
+// rules are ordered by ruleorder, then rules without wildcards before
+// rules with (Ruleorder.compare), declaration order breaking ties; the
+// first candidate that can run makes the file. A job cannot run when an
+// input cannot be resolved: missing with no candidate left, closing a
+// cycle, or cut as endless recursion. With no candidate left an existing
+// file is a source, except a file named on the command line, which is an
+// error. Snakemake tries candidates depth first; here the breadth-first
+// waves stay optimistic (the first candidate not known to fail) so the
+// common case costs nothing extra, and a job whose input fails is only
+// recorded. When such failures exist, a repair pass takes the failed jobs
+// out and resolves again the inputs their consumers took from them: the
+// next candidate (whose new jobs the next waves expand), a source, or a
+// failure of the consumer in turn. Failures only grow and each job is
+// evaluated once, so each (file, candidate) pair is tried once and the
+// whole stays linear. Candidates of equal priority to the chosen one are
+// resolved too, and more than one of them able to run is an ambiguity.
+// Jobs that were created but end up unreached (failed, lost a tie, or
+// only needed by failed jobs) leave the graph; the failed ones stay known
+// to the builder, never retried.
+//
+// Cycles are found while ordering. Walking back along the cycle from its
+// closing edge, the first edge whose files exist is cut, its consumer
+// reading them as sources (Snakemake cuts at the nearest existing file on
+// the chain it resolves); with no existing file the closing edge's file
+// tries its other candidates for that consumer, failing which the
+// consumer fails with the CycleError. The graph changed, so ordering
+// starts again; each restart cuts an edge for good.
+//
+// Recursion. A new job whose wildcard value ends in a piece repeated 20
+// times (Snakemake's PeriodicityDetector) while its rule already needs it
+// through the chain ("{base}/x.txt" from "{base}/sub/x.txt") is cut: it
+// cannot run, so the file it was a candidate for falls back, and if
+// nothing else works the RecursionError names the rule, the wildcard and
+// the chain. Growth without a repeating piece is cut at 65,536 jobs deep,
+// so resolution ends on every Rulefile with a graph bounded by that.
+//
+// The builder keeps its own state per job (a node, found by Job.ID: the
+// index in Graph.Jobs, or past it while a job is not in the graph yet) and
+// per file; Graph and Job carry none of it. Resolve returns, besides the
+// graph, the Resolver that holds that state, which NewPlan is handed to
+// re-resolve the jobs waiting for a checkpoint when it finishes.
+//
 // Speed, for 100,000 jobs on two cores. While a wave is expanded (serial
 // work on the builder's maps) a goroutine already evaluates the jobs it
 // creates; results are still taken in creation order. Staleness first
@@ -30,15 +73,18 @@
 //   - --until holds jobs back after staleness is decided: a held job has
 //     Stale false and keeps the Reason it would run for.
 //   - A target job without outputs (like "all") counts as requesting its
-//     inputs, so their missing producers run; a job with neither inputs nor
-//     outputs always runs (Reason NoOutputs).
+//     inputs, so their missing producers run; a job without outputs that
+//     has no inputs, or a shell or script, always runs (Reason NoOutputs),
+//     as in Snakemake.
 //   - When several files need a stale job, Reason.Path names the first
 //     input (in declaration order) whose producer is stale.
 //   - Checkpoints: a job whose checkpoint_output is not done waits
 //     (PendingCheckpoint) with the checkpoint job among its Deps. A
 //     checkpoint job already up to date counts as done at build time, so
-//     its waiters are resolved by Build itself; otherwise Plan.Done
-//     resolves them when the checkpoint succeeds. Jobs added then get the
+//     its waiters are resolved by Build itself; otherwise Plan.Done has
+//     the Resolver resolve them when the checkpoint succeeds. A waiter
+//     that cannot run after the checkpoint is an error, not a fallback:
+//     the graph around it is being run. Jobs added then get the
 //     next IDs; Graph.Jobs stays topological except that a re-resolved
 //     job may now come before its new deps.
 package dag
@@ -71,7 +117,7 @@ const (
 	ParamsChanged                // params changed since the output was made
 	InputListChanged             // the input list changed since the output was made
 	PendingCheckpoint            // Path: the checkpoint job waited for; resolved after it ran
-	NoOutputs                    // a job with neither inputs nor outputs: always runs
+	NoOutputs                    // no outputs, and no inputs or a command: always runs, as in Snakemake
 )
 
 // Reason is why a job is stale; the zero Reason means up to date.
@@ -97,18 +143,6 @@ type Job struct {
 	// PathLen is the number of jobs on the longest path from this job to a
 	// target, counting itself: the scheduler runs long chains first.
 	PathLen int
-
-	// Builder scratch, kept on the job so resolution allocates nothing
-	// per job beyond the job itself.
-	state   uint8  // fresh, evaluated, expanded
-	visit   uint8  // white, gray, black: ordering
-	markBy  *Job   // the last job that listed this one as a dep: dedups Deps
-	via     string // the file this job was first needed for; "" for a rule target
-	parent  *Job   // the job that first needed this one; nil for a target
-	missing string // first missing output; "" when all exist
-	oldest  int64  // mtime of the oldest output (UnixNano)
-	effOut  int64  // newest input time: the time a missing output stands for
-	inUntil bool   // --until: may run
 }
 
 // Graph is the resolved DAG for the requested targets.
@@ -120,8 +154,6 @@ type Graph struct {
 	// Warnings are the non-error diagnostics of rule evaluation, for the
 	// CLI to print.
 	Warnings hcl.Diagnostics
-
-	resolver resolver // nil when no checkpoint is involved
 }
 
 // Checker lets the metadata store refine staleness. Build calls it for every
@@ -129,7 +161,7 @@ type Graph struct {
 // when the timestamps say up to date, else why not), and uses the Reason it
 // returns. It may turn InputNewer into up to date (content unchanged) or an
 // up-to-date job stale (Incomplete, CodeChanged, ...). It is not called for
-// jobs whose outputs are missing.
+// jobs whose outputs are all missing.
 type Checker interface {
 	Check(j *Job, byTime Reason) Reason
 }
@@ -143,14 +175,4 @@ type Options struct {
 	ForceRules []string  // -R: jobs of these rules and everything downstream
 	Until      []string  // --until: run only jobs of these rules and their upstream
 	Checker    Checker   // nil: timestamps only
-}
-
-// resolver re-resolves the jobs that wait on a checkpoint once it has run.
-// The builder that made the graph implements it.
-type resolver interface {
-	// checkpointDone evaluates again the jobs whose inputs called
-	// checkpoint_output for j, fixes their Deps and staleness, appends
-	// the new jobs their inputs need to Graph.Jobs (with IDs), and returns
-	// every job that was added or changed.
-	checkpointDone(j *Job) ([]*Job, error)
 }

@@ -34,7 +34,7 @@ func (r Reason) String() string {
 	case PendingCheckpoint:
 		return "waits for checkpoint " + r.Path
 	case NoOutputs:
-		return "no input or output files (always runs)"
+		return "no output files (always runs)"
 	}
 	return "reason " + strconv.Itoa(int(r.Kind))
 }

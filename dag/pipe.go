@@ -16,8 +16,9 @@ import (
 // first error do not depend on which goroutine evaluated what.
 //
 // The pipe's goroutine reads only the job it evaluates and writes only
-// its Spec and state, which the builder does not touch for a job that is
-// not evaluated yet; link writes markBy and Dependents, other fields.
+// its Spec and its node's state, which the builder does not touch for a
+// job that is not evaluated yet; link writes markBy and Dependents, and
+// choose reads err, other fields.
 type evalPipe struct {
 	mu     sync.Mutex
 	cond   sync.Cond
@@ -25,20 +26,20 @@ type evalPipe struct {
 	closed bool // stop: the wave is expanded
 	// diags are the diagnostics of the jobs evaluated here that have
 	// any (few do), for evalFresh.
-	diags map[*Job]hcl.Diagnostics
+	diags map[*node]hcl.Diagnostics
 	done  chan struct{}
 }
 
 // startPipe starts a pipe for a wave whose jobs have inputs enough to
 // create many jobs; on one processor there is nothing to overlap.
-func (b *builder) startPipe(wave []*Job) {
+func (b *builder) startPipe(wave []*node) {
 	if b.pipe != nil || runtime.GOMAXPROCS(0) < 2 {
 		return
 	}
 	n := 0
-	for _, j := range wave {
-		if j.state == evaluated {
-			n += len(j.Spec.Inputs)
+	for _, w := range wave {
+		if w.state == evaluated {
+			n += len(w.job.Spec.Inputs)
 		}
 	}
 	if n < parallelEval {
@@ -62,7 +63,7 @@ func (b *builder) startPipe(wave []*Job) {
 			p.mu.Unlock()
 			if ds := b.evalOne(j); len(ds) > 0 {
 				if p.diags == nil {
-					p.diags = map[*Job]hcl.Diagnostics{}
+					p.diags = map[*node]hcl.Diagnostics{}
 				}
 				p.diags[j] = ds
 			}
@@ -73,21 +74,21 @@ func (b *builder) startPipe(wave []*Job) {
 }
 
 // addFresh queues a new job for evaluation.
-func (b *builder) addFresh(j *Job) {
+func (b *builder) addFresh(n *node) {
 	p := b.pipe
 	if p == nil {
-		b.fresh = append(b.fresh, j)
+		b.fresh = append(b.fresh, n)
 		return
 	}
 	p.mu.Lock()
-	b.fresh = append(b.fresh, j)
+	b.fresh = append(b.fresh, n)
 	p.mu.Unlock()
 	p.cond.Signal()
 }
 
 // stopPipe stops the pipe, if one runs, and returns how many of
 // builder.fresh it evaluated (a prefix) and their diagnostics.
-func (b *builder) stopPipe() (int, map[*Job]hcl.Diagnostics) {
+func (b *builder) stopPipe() (int, map[*node]hcl.Diagnostics) {
 	p := b.pipe
 	if p == nil {
 		return 0, nil
@@ -103,11 +104,12 @@ func (b *builder) stopPipe() (int, map[*Job]hcl.Diagnostics) {
 
 // evalOne evaluates a fresh job: on success its Spec is the evaluated job
 // and its state evaluated.
-func (b *builder) evalOne(j *Job) hcl.Diagnostics {
+func (b *builder) evalOne(n *node) hcl.Diagnostics {
+	j := n.job
 	spec, ds := j.Spec.Rule.Eval(j.Spec.Wildcards, b.env)
 	if !ds.HasErrors() && spec != nil {
 		j.Spec = spec
-		j.state = evaluated
+		n.state = evaluated
 	}
 	return ds
 }

@@ -1,5 +1,7 @@
 package dag
 
+import "fmt"
+
 // Plan hands out the stale jobs of a graph in dependency order, the way
 // Ninja's Plan does: Ready gives the jobs that can start now, Done reports
 // one finished job and returns the jobs it unblocked, More says whether any
@@ -7,6 +9,7 @@ package dag
 // owns it from one goroutine.
 type Plan struct {
 	g       *Graph
+	r       *Resolver  // nil: no checkpoint is resolved again
 	state   []jobState // by Job.ID
 	waiting []int      // by Job.ID: stale deps not yet done
 	ready   []*Job
@@ -25,9 +28,27 @@ const (
 	skipped // a dependency failed
 )
 
-// NewPlan makes a plan of every stale job in g.
-func NewPlan(g *Graph) *Plan {
-	p := &Plan{g: g}
+// Resolver re-resolves, once a checkpoint job has run, the jobs that wait
+// for it; Resolve returns it with the graph it built, and the plan is
+// handed it to call from Done. It is the state resolution keeps, not part
+// of the graph.
+type Resolver struct {
+	b *builder
+}
+
+// CheckpointDone records that checkpoint job j finished in this run. The
+// jobs waiting for it are evaluated again; jobs they now need are
+// appended to the graph's Jobs (with IDs) and decided. It returns the
+// jobs added or changed, each after its deps among them.
+func (r *Resolver) CheckpointDone(j *Job) ([]*Job, error) {
+	return r.b.checkpointDone(j)
+}
+
+// NewPlan makes a plan of every stale job in g. r is the Resolver from
+// the Resolve that built g; with nil, a checkpoint job that finishes
+// resolves nothing, and Done reports an error if jobs wait for it.
+func NewPlan(g *Graph, r *Resolver) *Plan {
+	p := &Plan{g: g, r: r}
 	p.grow()
 	for _, j := range g.Jobs {
 		if j.Stale {
@@ -94,28 +115,10 @@ func (p *Plan) Done(j *Job, ok bool) ([]*Job, error) {
 	}
 	p.state[j.ID] = finished
 	var recounted map[*Job]bool
-	if j.Spec != nil && j.Spec.Rule != nil && j.Spec.Rule.Checkpoint && p.g.resolver != nil {
-		changed, err := p.g.resolver.checkpointDone(j)
-		if err != nil {
+	if j.Spec != nil && j.Spec.Rule != nil && j.Spec.Rule.Checkpoint {
+		var err error
+		if recounted, err = p.checkpointDone(j); err != nil {
 			return p.Ready(), err
-		}
-		p.grow()
-		recounted = make(map[*Job]bool, len(changed))
-		for _, c := range changed {
-			if c.Stale {
-				p.admit(c)
-				recounted[c] = true
-			}
-		}
-		// A job that joined the plan may have waiting dependents that
-		// did not count it.
-		for _, c := range changed {
-			for _, d := range c.Dependents {
-				if c.Stale && !recounted[d] && p.state[d.ID] == waitingDeps {
-					p.admit(d)
-					recounted[d] = true
-				}
-			}
 		}
 	}
 	for _, d := range j.Dependents {
@@ -130,6 +133,43 @@ func (p *Plan) Done(j *Job, ok bool) ([]*Job, error) {
 		}
 	}
 	return p.Ready(), nil
+}
+
+// checkpointDone has the Resolver resolve again the jobs that waited for
+// checkpoint j, and admits the jobs added or changed. It returns the jobs
+// whose count of unfinished deps it took anew.
+func (p *Plan) checkpointDone(j *Job) (map[*Job]bool, error) {
+	if p.r == nil {
+		for _, d := range j.Dependents {
+			if d.Spec.Pending {
+				return nil, fmt.Errorf("checkpoint %s finished, but the plan has no Resolver to resolve %s again", j, d)
+			}
+		}
+		return nil, nil
+	}
+	changed, err := p.r.CheckpointDone(j)
+	if err != nil {
+		return nil, err
+	}
+	p.grow()
+	recounted := make(map[*Job]bool, len(changed))
+	for _, c := range changed {
+		if c.Stale {
+			p.admit(c)
+			recounted[c] = true
+		}
+	}
+	// A job that joined the plan may have waiting dependents that did not
+	// count it.
+	for _, c := range changed {
+		for _, d := range c.Dependents {
+			if c.Stale && !recounted[d] && p.state[d.ID] == waitingDeps {
+				p.admit(d)
+				recounted[d] = true
+			}
+		}
+	}
+	return recounted, nil
 }
 
 func (p *Plan) skipDependents(j *Job) {

@@ -51,11 +51,11 @@ func byName(t *testing.T, g *Graph, name string) *Job {
 }
 
 func TestPlanRunsInDependencyOrder(t *testing.T) {
-	g, err := Build(parse(t, diamond), Options{Stat: disk(nil)})
+	g, r, err := Resolve(parse(t, diamond), Options{Stat: disk(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := NewPlan(g)
+	p := NewPlan(g, r)
 	if p.Total() != 6 {
 		t.Errorf("Total %d", p.Total())
 	}
@@ -94,11 +94,11 @@ func TestPlanRunsInDependencyOrder(t *testing.T) {
 }
 
 func TestPlanSkipsDownstreamOfFailure(t *testing.T) {
-	g, err := Build(parse(t, diamond), Options{Stat: disk(nil)})
+	g, r, err := Resolve(parse(t, diamond), Options{Stat: disk(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := NewPlan(g)
+	p := NewPlan(g, r)
 	p.Ready()
 	p.Done(byName(t, g, "a"), true)
 	if ready, _ := p.Done(byName(t, g, "b"), false); len(ready) != 0 {
@@ -120,11 +120,11 @@ func TestPlanSkipsDownstreamOfFailure(t *testing.T) {
 }
 
 func TestPlanLeavesUpToDateJobsOut(t *testing.T) {
-	g, err := Build(parse(t, chainFlow), Options{Stat: disk(map[string]int{"raw/A.gz": 0, "tmp/A.txt": 1})})
+	g, r, err := Resolve(parse(t, chainFlow), Options{Stat: disk(map[string]int{"raw/A.gz": 0, "tmp/A.txt": 1})})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := NewPlan(g)
+	p := NewPlan(g, r)
 	if p.Total() != 2 {
 		t.Errorf("Total %d, want 2 (sort, all)", p.Total())
 	}
@@ -193,7 +193,7 @@ func tree(t *testing.T, dir string, files map[string]int) {
 func TestCheckpointReResolvesAfterItRan(t *testing.T) {
 	dir := t.TempDir()
 	tree(t, dir, map[string]int{"raw/A.txt": 0})
-	g, err := Build(parse(t, checkpointFlow), Options{Stat: OSStat(dir), Env: rules.Env{Dir: dir}})
+	g, r, err := Resolve(parse(t, checkpointFlow), Options{Stat: OSStat(dir), Env: rules.Env{Dir: dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func TestCheckpointReResolvesAfterItRan(t *testing.T) {
 	}
 	checkGraph(t, g)
 
-	p := NewPlan(g)
+	p := NewPlan(g, r)
 	if got := names(p.Ready()); got != "split (s=A)" {
 		t.Fatalf("ready %q", got)
 	}
@@ -262,7 +262,7 @@ func TestCheckpointUpToDateFromEarlierRun(t *testing.T) {
 		"raw/A.txt": 0, "split/A/": 1, "split/A/1.txt": 1, "split/A/2.txt": 1,
 		"proc/A/1.txt": 2,
 	})
-	g, err := Build(parse(t, checkpointFlow), Options{Stat: OSStat(dir), Env: rules.Env{Dir: dir}})
+	g, _, err := Resolve(parse(t, checkpointFlow), Options{Stat: OSStat(dir), Env: rules.Env{Dir: dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -281,11 +281,11 @@ all: upstream changed: agg/A.txt
 func TestCheckpointFailureSkipsWaiters(t *testing.T) {
 	dir := t.TempDir()
 	tree(t, dir, map[string]int{"raw/A.txt": 0})
-	g, err := Build(parse(t, checkpointFlow), Options{Stat: OSStat(dir), Env: rules.Env{Dir: dir}})
+	g, r, err := Resolve(parse(t, checkpointFlow), Options{Stat: OSStat(dir), Env: rules.Env{Dir: dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := NewPlan(g)
+	p := NewPlan(g, r)
 	p.Ready()
 	if ready, err := p.Done(byName(t, g, "split (s=A)"), false); err != nil || len(ready) != 0 {
 		t.Errorf("ready %v, err %v", names(ready), err)
@@ -310,14 +310,14 @@ rule "other" {
 	src = strings.Replace(src, `input  = ["split/{s}/{i}.txt"]`, `input  = ["split/{s}/{i}.txt", "ref.idx"]`, 1)
 	dir := t.TempDir()
 	tree(t, dir, map[string]int{"raw/A.txt": 0, "other.txt": 1})
-	g, err := Build(parse(t, src), Options{Stat: OSStat(dir), Env: rules.Env{Dir: dir}})
+	g, r, err := Resolve(parse(t, src), Options{Stat: OSStat(dir), Env: rules.Env{Dir: dir}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if byName(t, g, "index").Stale || byName(t, g, "other").Stale {
 		t.Fatalf("index and other should be up to date:\n%s", summary(g))
 	}
-	p := NewPlan(g)
+	p := NewPlan(g, r)
 	p.Ready()
 	tree(t, dir, map[string]int{"split/A/": 5, "split/A/1.txt": 5})
 	ready, err := p.Done(byName(t, g, "split (s=A)"), true)
@@ -338,5 +338,72 @@ rule "other" {
 	}
 	if p.Total() != 6 { // split, agg, all; then proc, index, other
 		t.Errorf("Total %d", p.Total())
+	}
+}
+
+// The graph holds no resolver: a plan made without the Resolver cannot
+// re-resolve the waiters of a checkpoint, and says so instead of hanging.
+func TestCheckpointWithoutResolver(t *testing.T) {
+	dir := t.TempDir()
+	tree(t, dir, map[string]int{"raw/A.txt": 0})
+	g, err := Build(parse(t, checkpointFlow), Options{Stat: OSStat(dir), Env: rules.Env{Dir: dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewPlan(g, nil)
+	p.Ready()
+	tree(t, dir, map[string]int{"split/A/": 5, "split/A/1.txt": 5})
+	_, err = p.Done(byName(t, g, "split (s=A)"), true)
+	if err == nil || !strings.Contains(err.Error(), "no Resolver to resolve agg (s=A) again") {
+		t.Errorf("want an error naming the waiter, got %v", err)
+	}
+}
+
+// Fallback inside a checkpoint's re-resolution: the preferred rule for a
+// new input cannot run, the other one is used.
+func TestCheckpointReResolveFallsBack(t *testing.T) {
+	src := `
+ruleorder = ["fromgone", "fromraw"]
+rule "all" { input = ["agg/A.txt"] }
+checkpoint "split" {
+  input  = ["raw/{s}.txt"]
+  output = [directory("split/{s}")]
+}
+rule "agg" {
+  input  = [for f in checkpoint_output("split", wildcards) : "norm/${f}"]
+  output = ["agg/{s}.txt"]
+}
+rule "fromgone" {
+  input  = ["gone/{p}"]
+  output = ["norm/{p}"]
+}
+rule "fromraw" {
+  input  = ["raw/A.txt"]
+  output = ["norm/{p}"]
+}
+`
+	dir := t.TempDir()
+	tree(t, dir, map[string]int{"raw/A.txt": 0})
+	g, r, err := Resolve(parse(t, src), Options{Stat: OSStat(dir), Env: rules.Env{Dir: dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := NewPlan(g, r)
+	p.Ready()
+	tree(t, dir, map[string]int{"split/A/": 5, "split/A/1.txt": 5})
+	ready, err := p.Done(byName(t, g, "split (s=A)"), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := names(ready); got != "fromraw (p=split/A)" {
+		t.Errorf("ready %q, want fromraw's job", got)
+	}
+	// Graph.Jobs is not topological after a checkpoint (see the package
+	// doc), but nothing of the failed candidate is left in it.
+	checkClosed(t, g)
+	for _, j := range g.Jobs {
+		if j.Spec.Rule.Name == "fromgone" {
+			t.Errorf("failed candidate %s in the graph", j)
+		}
 	}
 }

@@ -2,9 +2,11 @@ package dag
 
 import (
 	"io/fs"
+	"slices"
 	"strconv"
 	"testing"
 	"testing/fstest"
+	"time"
 )
 
 // fakeChecker stands in for the metadata store.
@@ -286,4 +288,339 @@ rule "step" {
 		t.Errorf("first job %s PathLen %d", g.Jobs[0], g.Jobs[0].PathLen)
 	}
 	checkGraph(t, g)
+}
+
+// finishChecker is a Checker that also knows finish times (FinishTimes),
+// in minutes after t0, as the metadata store does.
+type finishChecker struct {
+	fakeChecker
+	at    map[string]int
+	asked []string
+}
+
+func (c *finishChecker) FinishTime(output string) (time.Time, bool) {
+	c.asked = append(c.asked, output)
+	m, ok := c.at[output]
+	return t0.Add(time.Duration(m) * time.Minute), ok
+}
+
+// TestStalenessAsSnakemake pins the staleness rules taken from Snakemake
+// 7.21 (each checked there on the same workflow): jobs without outputs,
+// ancient() edges, directory() outputs judged by their job's finish time.
+func TestStalenessAsSnakemake(t *testing.T) {
+	const noOutputs = `
+rule "all" { input = ["a.txt"] }
+rule "report" {
+  input = ["a.txt"]
+  shell = "echo ran >> log.txt"
+}
+rule "plot" {
+  input  = ["a.txt"]
+  script = "plot.py"
+}
+rule "hello" { shell = "echo hi" }
+rule "a" {
+  output = ["a.txt"]
+  shell  = "echo a > a.txt"
+}
+`
+	const ancientFlow = `
+rule "b" {
+  input  = [ancient("a.txt")]
+  output = ["b.txt"]
+}
+rule "a" {
+  input  = ["src.txt"]
+  output = ["a.txt"]
+}
+`
+	const twoOutputs = `
+rule "align" {
+  input  = ["reads.fq"]
+  output = ["res.aln", "res.stats"]
+}
+`
+	const dirFlow = `
+rule "all" { input = ["count.txt"] }
+rule "count" {
+  input  = ["split"]
+  output = ["count.txt"]
+}
+rule "split" {
+  input  = ["raw.txt"]
+  output = [directory("split")]
+}
+`
+	tests := []struct {
+		name   string
+		src    string
+		files  map[string]int
+		dirs   []string
+		finish map[string]int // FinishTimes; nil: a Checker without them
+		opts   Options
+		want   string
+	}{{
+		name:  "input-only rule without a command: not run when its inputs are up to date",
+		src:   noOutputs,
+		files: map[string]int{"a.txt": 1},
+		want:  "a: -\nall: -\n",
+	}, {
+		name:  "input-only rule without a command: runs for its inputs",
+		src:   noOutputs,
+		files: map[string]int{},
+		want:  "a: missing output: a.txt\nall: upstream changed: a.txt\n",
+	}, {
+		name:  "rule with inputs and a shell but no outputs: always runs",
+		src:   noOutputs,
+		files: map[string]int{"a.txt": 1},
+		opts:  Options{Targets: []string{"report"}},
+		want:  "a: -\nreport: no output files (always runs)\n",
+	}, {
+		name:  "rule with inputs and a script but no outputs: always runs",
+		src:   noOutputs,
+		files: map[string]int{"a.txt": 1},
+		opts:  Options{Targets: []string{"plot"}},
+		want:  "a: -\nplot: no output files (always runs)\n",
+	}, {
+		name: "rule with neither inputs nor outputs: always runs",
+		src:  noOutputs,
+		opts: Options{Targets: []string{"hello"}},
+		want: "hello: no output files (always runs)\n",
+	}, {
+		name:  "ancient input: a forced producer does not make its consumer stale",
+		src:   ancientFlow,
+		files: map[string]int{"src.txt": 0, "a.txt": 1, "b.txt": 2},
+		opts:  Options{ForceRules: []string{"a"}},
+		want:  "a: forced\nb: -\n",
+	}, {
+		name:  "ancient input: a producer with a newer input does not make its consumer stale",
+		src:   ancientFlow,
+		files: map[string]int{"src.txt": 9, "a.txt": 1, "b.txt": 2},
+		want:  "a: input newer: src.txt\nb: -\n",
+	}, {
+		name:  "ancient input that is missing: the forced producer's run reaches the consumer",
+		src:   ancientFlow,
+		files: map[string]int{"src.txt": 0, "b.txt": 2},
+		opts:  Options{ForceRules: []string{"a"}},
+		want:  "a: forced\nb: upstream changed: a.txt\n",
+	}, {
+		name:  "ancient input that is missing, nothing forced: nothing to do",
+		src:   ancientFlow,
+		files: map[string]int{"src.txt": 0, "b.txt": 2},
+		want:  "a: -\nb: -\n",
+	}, {
+		name: "a producer used as ancient and plain input still counts",
+		src: `
+rule "b" {
+  input  = [ancient("a.txt"), "a2.txt"]
+  output = ["b.txt"]
+}
+rule "a" {
+  input  = ["src.txt"]
+  output = ["a.txt", "a2.txt"]
+}
+`,
+		files: map[string]int{"src.txt": 0, "a.txt": 1, "a2.txt": 1, "b.txt": 2},
+		opts:  Options{ForceRules: []string{"a"}},
+		want:  "a: forced\nb: upstream changed: a2.txt\n",
+	}, {
+		name: "upstream changed names a plain input, not an ancient one",
+		src: `
+rule "b" {
+  input  = [ancient("a.txt"), "c.txt"]
+  output = ["b.txt"]
+}
+rule "a" { output = ["a.txt"] }
+rule "c" { output = ["c.txt"] }
+`,
+		files: map[string]int{"a.txt": 1, "c.txt": 1, "b.txt": 2},
+		opts:  Options{ForceRules: []string{"a", "c"}},
+		want:  "a: forced\nc: forced\nb: upstream changed: c.txt\n",
+	}, {
+		name:  "a file target wants that file, not its job's other outputs",
+		src:   twoOutputs,
+		files: map[string]int{"reads.fq": 0, "res.stats": 1},
+		opts:  Options{Targets: []string{"res.stats"}},
+		want:  "align: -\n",
+	}, {
+		name: "one output deleted, the other older than the input: stale for the input",
+		src: twoOutputs + `rule "use" {
+  input  = ["res.stats"]
+  output = ["use.txt"]
+}
+`,
+		files: map[string]int{"reads.fq": 5, "res.stats": 1, "use.txt": 2},
+		opts:  Options{Targets: []string{"use.txt"}},
+		want:  "align: input newer: reads.fq\nuse: upstream changed: res.stats\n",
+	}, {
+		name: "one output deleted, nothing needs it: up to date",
+		src: twoOutputs + `rule "use" {
+  input  = ["res.stats"]
+  output = ["use.txt"]
+}
+`,
+		files: map[string]int{"reads.fq": 0, "res.stats": 1, "use.txt": 2},
+		opts:  Options{Targets: []string{"use.txt"}},
+		want:  "align: -\nuse: -\n",
+	}, {
+		name:  "a file target that is missing",
+		src:   twoOutputs,
+		files: map[string]int{"reads.fq": 0, "res.stats": 1},
+		opts:  Options{Targets: []string{"./res.aln"}},
+		want:  "align: missing output: res.aln\n",
+	}, {
+		name:  "a rule target wants all its outputs",
+		src:   twoOutputs,
+		files: map[string]int{"reads.fq": 0, "res.stats": 1},
+		opts:  Options{Targets: []string{"align"}},
+		want:  "align: missing output: res.aln\n",
+	}, {
+		name:  "the default target is a rule target",
+		src:   twoOutputs,
+		files: map[string]int{"reads.fq": 0, "res.stats": 1},
+		want:  "align: missing output: res.aln\n",
+	}, {
+		name: "a consumer of the other output still needs it",
+		src: twoOutputs + `rule "use" {
+  input  = ["res.aln"]
+  output = ["use.txt"]
+}
+`,
+		files: map[string]int{"reads.fq": 0, "res.stats": 1},
+		opts:  Options{Targets: []string{"res.stats", "use.txt"}},
+		want:  "align: missing output: res.aln\nuse: missing output: use.txt\n",
+	}, {
+		name:   "directory: a file dropped in later does not make its consumer stale",
+		src:    dirFlow,
+		files:  map[string]int{"raw.txt": 0, "split": 50, "split/part1": 1, "split/extra": 50, "count.txt": 2},
+		dirs:   []string{"split"},
+		finish: map[string]int{"split": 1},
+		want:   "split: -\ncount: -\nall: -\n",
+	}, {
+		name:   "directory: its job finished after the consumer ran",
+		src:    dirFlow,
+		files:  map[string]int{"raw.txt": 0, "split": 1, "split/part1": 1, "count.txt": 2},
+		dirs:   []string{"split"},
+		finish: map[string]int{"split": 3},
+		want:   "split: -\ncount: input newer: split\nall: upstream changed: count.txt\n",
+	}, {
+		name:   "directory: an input newer than the job's finish time",
+		src:    dirFlow,
+		files:  map[string]int{"raw.txt": 5, "split": 9, "split/part1": 1, "count.txt": 10},
+		dirs:   []string{"split"},
+		finish: map[string]int{"split": 1},
+		want:   "split: input newer: raw.txt\ncount: upstream changed: split\nall: upstream changed: count.txt\n",
+	}, {
+		name:   "directory without a record: its own mtime",
+		src:    dirFlow,
+		files:  map[string]int{"raw.txt": 0, "split": 50, "split/part1": 1, "count.txt": 2},
+		dirs:   []string{"split"},
+		finish: map[string]int{},
+		want:   "split: -\ncount: input newer: split\nall: upstream changed: count.txt\n",
+	}, {
+		name:  "directory, a Checker without finish times: its own mtime",
+		src:   dirFlow,
+		files: map[string]int{"raw.txt": 0, "split": 50, "split/part1": 1, "count.txt": 2},
+		dirs:  []string{"split"},
+		want:  "split: -\ncount: input newer: split\nall: upstream changed: count.txt\n",
+	}}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts := tt.opts
+			m := disk(tt.files)
+			for _, d := range tt.dirs {
+				m[d].Mode = fs.ModeDir | 0o755
+			}
+			opts.Stat = m
+			fc := &finishChecker{at: tt.finish}
+			if tt.finish != nil {
+				opts.Checker = fc
+			} else {
+				opts.Checker = &fakeChecker{}
+			}
+			g, err := Build(parse(t, tt.src), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := summary(g); got != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", got, tt.want)
+			}
+			for _, p := range fc.asked {
+				if p != "split" {
+					t.Errorf("FinishTime asked for %s, which is not a directory() output", p)
+				}
+			}
+			checkGraph(t, g)
+		})
+	}
+}
+
+// TestStaleFactsFollowRenumbering: the builder's per-job facts are kept
+// by Job.ID; a job that moved to another ID must find its own facts, not
+// its predecessor's.
+func TestStaleFactsFollowRenumbering(t *testing.T) {
+	g, err := Build(parse(t, chainFlow), Options{Stat: disk(map[string]int{"raw/A.gz": 0})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &builder{g: g}
+	for _, j := range g.Jobs {
+		b.fact(j).missing = j.Key
+	}
+	// Reverse the IDs, as a renumbering might.
+	slices.Reverse(g.Jobs)
+	for i, j := range g.Jobs {
+		j.ID = i
+	}
+	for _, j := range g.Jobs {
+		if got := b.missingOutput(j); got != j.Key {
+			t.Errorf("%s: facts of %q", j, got)
+		}
+	}
+	// A job appended later gets fresh facts.
+	extra := &Job{ID: len(g.Jobs), Key: "extra"}
+	g.Jobs = append(g.Jobs, extra)
+	if got := b.missingOutput(extra); got != "" {
+		t.Errorf("new job has facts %q", got)
+	}
+	// A job that is not in the graph gets nothing remembered.
+	stray := &Job{ID: 0, Key: "stray"}
+	b.fact(stray).missing = "x"
+	if b.missingOutput(stray) != "" || b.missingOutput(g.Jobs[0]) != g.Jobs[0].Key {
+		t.Error("a job outside the graph took a slot")
+	}
+}
+
+// TestEmptyWildcardTarget: the output index finds a pattern whose
+// wildcard may be empty ("{suffix,.*}") for a path that is just its
+// literal text; the default constraint still needs a character.
+func TestEmptyWildcardTarget(t *testing.T) {
+	wf := parse(t, `
+rule "a" { output = ["out{suffix,.*}.txt"] }
+rule "b" { output = ["b{x}.txt"] }
+rule "c" { output = ["c/x{s,.*}"] }
+`)
+	for _, c := range []struct {
+		target, want string
+	}{
+		{"out.txt", "a (suffix=\"\"): missing output: out.txt\n"},
+		{"outX.txt", "a (suffix=X): missing output: outX.txt\n"},
+		{"c/x", "c (s=\"\"): missing output: c/x\n"},
+		{"b.txt", ""},
+	} {
+		g, err := Build(wf, Options{Targets: []string{c.target}, Stat: disk(nil)})
+		if c.want == "" {
+			if err == nil {
+				t.Errorf("%s: built %s", c.target, summary(g))
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.target, err)
+			continue
+		}
+		if got := summary(g); got != c.want {
+			t.Errorf("%s: got %q, want %q", c.target, got, c.want)
+		}
+	}
 }

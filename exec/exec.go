@@ -36,7 +36,15 @@ type Spec struct {
 	Script  string // script path run instead of Command
 	JobJSON []byte // the job as JSON, handed to scripts via FLOWMAKE_JOB
 	Dir     string // working directory
-	Log     string // file for stdout+stderr; "" means the terminal
+	// Logs are the rule's log files. They are the command's to write
+	// (2> ${log}), as in Snakemake: an executor makes their directories,
+	// removes old ones before the job and creates those still missing
+	// after it, and a failure message shows their last lines.
+	Logs []string
+	// Capture, when set, is flowmake's own copy of the job's stdout and
+	// stderr (under .flowmake/log/), written beside the terminal for
+	// failure messages and later reading; see CapturePath.
+	Capture string
 	// Benchmark, when set, is the file a successful job's wall time, CPU
 	// time and peak memory are written to (the rule's benchmark).
 	Benchmark string

@@ -2,8 +2,10 @@ package exec
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -19,10 +21,14 @@ import (
 // process group, so stopping a job stops everything it started; when the
 // job's main process ends, whatever it left running in its group is
 // killed, so no process outlives its job.
+//
+// A job's stdout and stderr go to the terminal, as in Snakemake (the
+// rule's log files are the command's to write), and with Spec.Capture
+// also to that file.
 type Local struct {
-	// Stdout and Stderr receive a job's output when it has no log;
-	// nil means os.Stdout and os.Stderr. Writers that are not files may
-	// be shared by concurrent jobs: writes to them are serialized.
+	// Stdout and Stderr receive a job's output; nil means os.Stdout and
+	// os.Stderr. Writers may be shared by concurrent jobs: writes to
+	// them are serialized.
 	Stdout, Stderr io.Writer
 	// Grace is the time between SIGTERM and SIGKILL for a cancelled job
 	// whose Spec.Kill is nil; 0 means DefaultGrace.
@@ -54,8 +60,8 @@ func (l Local) Run(ctx context.Context, spec Spec) Result {
 
 // run fills r from the finished process; the error is a failure to start.
 func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
-	dirsFor := append([]string{spec.Log, spec.Benchmark}, spec.Outputs...)
-	for _, p := range dirsFor {
+	dirsFor := append([]string{spec.Benchmark, spec.Capture}, spec.Outputs...)
+	for _, p := range append(dirsFor, spec.Logs...) {
 		if p == "" {
 			continue
 		}
@@ -69,6 +75,15 @@ func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
 		r.ExitCode = 0
 		return nil
 	}
+	// As Snakemake does: a log of an earlier run is removed, so a failure
+	// never shows stale lines, and a log the command did not write exists
+	// afterwards, empty.
+	for _, p := range spec.Logs {
+		if err := os.Remove(resolve(spec.Dir, p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("remove old log %s: %w", p, err)
+		}
+	}
+	defer createMissing(spec.Dir, spec.Logs)
 	args, err := commandLine(spec)
 	if err != nil {
 		return err
@@ -90,29 +105,29 @@ func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
 
 	var out outputs
 	defer out.close()
-	if spec.Log != "" {
-		f, err := os.Create(resolve(spec.Dir, spec.Log))
+	stdout, stderr := l.Stdout, l.Stderr
+	if stdout == nil {
+		stdout = os.Stdout
+	}
+	if stderr == nil {
+		stderr = os.Stderr
+	}
+	var capture io.Writer
+	if spec.Capture != "" {
+		f, err := os.Create(resolve(spec.Dir, spec.Capture))
 		if err != nil {
-			return err
+			return fmt.Errorf("capture output: %w", err)
 		}
 		out.files = append(out.files, f)
-		cmd.Stdout, cmd.Stderr = f, f
-	} else {
-		stdout, stderr := l.Stdout, l.Stderr
-		if stdout == nil {
-			stdout = os.Stdout
-		}
-		if stderr == nil {
-			stderr = os.Stderr
-		}
-		if cmd.Stdout, err = out.attach(stdout); err != nil {
-			return err
-		}
-		if same(stdout, stderr) {
-			cmd.Stderr = cmd.Stdout // one pipe keeps their order
-		} else if cmd.Stderr, err = out.attach(stderr); err != nil {
-			return err
-		}
+		capture = &lockedWriter{w: f}
+	}
+	if cmd.Stdout, err = out.attach(stdout, capture); err != nil {
+		return err
+	}
+	if same(stdout, stderr) {
+		cmd.Stderr = cmd.Stdout // one pipe keeps their order
+	} else if cmd.Stderr, err = out.attach(stderr, capture); err != nil {
+		return err
 	}
 
 	if err := cmd.Start(); err != nil {
@@ -215,15 +230,16 @@ func (l Local) wait(ctx context.Context, cmd *osexec.Cmd, kill <-chan struct{}) 
 }
 
 // commandLine is what runs: the shell command, or the script by its
-// extension (.py python3, .sh bash, .R Rscript; anything else is
-// executed itself and needs its #! line and execute bit).
+// extension (.py python3 behind the snakemake-object prelude, .sh bash,
+// .R Rscript; anything else is executed itself and needs its #! line and
+// execute bit).
 func commandLine(spec Spec) ([]string, error) {
 	if spec.Script == "" {
 		return []string{"bash", "-euo", "pipefail", "-c", spec.Command}, nil
 	}
 	switch strings.ToLower(filepath.Ext(spec.Script)) {
 	case ".py":
-		return []string{"python3", spec.Script}, nil
+		return []string{"python3", "-c", pythonPrelude, spec.Script}, nil
 	case ".sh", ".bash":
 		return []string{"bash", spec.Script}, nil
 	case ".r":
@@ -253,12 +269,35 @@ func writeJobFile(doc []byte) (string, error) {
 	return f.Name(), nil
 }
 
+// createMissing creates the files of paths that do not exist, empty.
+func createMissing(dir string, paths []string) {
+	for _, p := range paths {
+		f, err := os.OpenFile(resolve(dir, p), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err == nil {
+			f.Close()
+		}
+	}
+}
+
+// lockedWriter serializes writes from a job's stdout and stderr copiers
+// into one capture file.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 // outputs are the files and pipes of one job's output. Writers that are
 // not files get a pipe and a copier of our own instead of os/exec's, so
 // Wait never blocks on a pipe that a leftover process holds open: we
 // kill the group first and then drain.
 type outputs struct {
-	files   []*os.File // closed at the end: log file
+	files   []*os.File // closed at the end: the capture file
 	writeTo []*os.File // pipe write ends, closed once the child started
 	readers []*os.File
 	wg      sync.WaitGroup
@@ -267,8 +306,11 @@ type outputs struct {
 // writeMu serializes writes of all jobs to shared non-file writers.
 var writeMu sync.Mutex
 
-func (o *outputs) attach(w io.Writer) (io.Writer, error) {
-	if f, ok := w.(*os.File); ok {
+// attach returns what the child writes one stream to: w itself when it
+// is a file and there is no capture, else a pipe whose copier writes to
+// capture (when not nil) and w.
+func (o *outputs) attach(w io.Writer, capture io.Writer) (io.Writer, error) {
+	if f, ok := w.(*os.File); ok && capture == nil {
 		return f, nil
 	}
 	pr, pw, err := os.Pipe()
@@ -284,6 +326,9 @@ func (o *outputs) attach(w io.Writer) (io.Writer, error) {
 		for {
 			n, err := pr.Read(buf)
 			if n > 0 {
+				if capture != nil {
+					capture.Write(buf[:n]) // a full disk must not stop the job
+				}
 				writeMu.Lock()
 				w.Write(buf[:n])
 				writeMu.Unlock()

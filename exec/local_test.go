@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"syscall"
@@ -79,30 +81,91 @@ func TestLocalOutputToWriters(t *testing.T) {
 	}
 }
 
-func TestLocalLogAndOutputDirs(t *testing.T) {
+// The log is the command's to write, as in Snakemake: flowmake neither
+// redirects into it nor truncates what the command wrote, but removes a
+// log of an earlier run first. The job's output reaches the terminal and
+// flowmake's capture, in full.
+func TestLocalLogIsTheCommands(t *testing.T) {
 	dir := t.TempDir()
-	files(t, dir, "logs/deep/x.log") // an old log is truncated
+	files(t, dir, "logs/deep/x.log")
 	os.WriteFile(filepath.Join(dir, "logs/deep/x.log"), []byte("old old old old\n"), 0o644)
 	var terminal bytes.Buffer
 	spec := Spec{
-		Command: "echo out; echo err >&2; echo data > results/a/b/c.txt",
+		Command: "test ! -e logs/deep/x.log; echo out; echo err >&2; (echo to-log; echo err-log >&2) >> logs/deep/x.log 2>&1; echo data > results/a/b/c.txt",
 		Dir:     dir,
-		Log:     "logs/deep/x.log",
+		Logs:    []string{"logs/deep/x.log", "logs/unwritten.log"},
+		Capture: ".flowmake/log/r/x.log",
 		Outputs: []string{"results/a/b/c.txt"},
 	}
 	r := Local{Stdout: &terminal, Stderr: &terminal}.Run(context.Background(), spec)
 	if !r.OK() {
-		t.Fatalf("%+v", r)
+		t.Fatalf("%+v (an old log left in place?)", r)
 	}
 	log, err := os.ReadFile(filepath.Join(dir, "logs/deep/x.log"))
-	if err != nil || string(log) != "out\nerr\n" {
+	if err != nil || string(log) != "to-log\nerr-log\n" {
 		t.Errorf("log %q, %v", log, err)
 	}
-	if terminal.Len() != 0 {
-		t.Errorf("output reached the terminal: %q", terminal.String())
+	if b, err := os.ReadFile(filepath.Join(dir, "logs/unwritten.log")); err != nil || len(b) != 0 {
+		t.Errorf("a log the command did not write: %q, %v; want it empty", b, err)
+	}
+	if terminal.String() != "out\nerr\n" {
+		t.Errorf("terminal %q", terminal.String())
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, ".flowmake/log/r/x.log")); err != nil || string(b) != "out\nerr\n" {
+		t.Errorf("capture %q, %v", b, err)
 	}
 	if !exists(dir, "results/a/b/c.txt") {
 		t.Error("output not written: its directory was not made")
+	}
+}
+
+// 2> ${log} loses nothing, even with a lot written to both streams.
+func TestLocalRedirectIntoLogLosesNothing(t *testing.T) {
+	dir := t.TempDir()
+	spec := Spec{
+		Command: "for i in $(seq 1 5000); do echo \"line $i\"; echo \"err $i\" >&2; done 2> log/x.log > out.txt",
+		Dir:     dir,
+		Logs:    []string{"log/x.log"},
+		Capture: ".flowmake/log/x.log",
+	}
+	var terminal bytes.Buffer
+	if r := (Local{Stdout: &terminal, Stderr: &terminal}).Run(context.Background(), spec); !r.OK() {
+		t.Fatalf("%+v", r)
+	}
+	log, _ := os.ReadFile(filepath.Join(dir, "log/x.log"))
+	if n := strings.Count(string(log), "\n"); n != 5000 || !strings.HasSuffix(string(log), "err 5000\n") {
+		t.Errorf("log has %d lines, ends %q", n, log[max(0, len(log)-20):])
+	}
+	if terminal.Len() != 0 {
+		t.Errorf("terminal got %q", terminal.String())
+	}
+}
+
+// With file writers (the real terminal) and a capture, the output goes to
+// both.
+func TestLocalCaptureBesideFiles(t *testing.T) {
+	dir := t.TempDir()
+	stdout, err := os.Create(filepath.Join(dir, "stdout"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdout.Close()
+	stderr, err := os.Create(filepath.Join(dir, "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stderr.Close()
+	spec := Spec{Command: "echo o; echo e >&2", Dir: dir, Capture: "cap/job.log"}
+	if r := (Local{Stdout: stdout, Stderr: stderr}).Run(context.Background(), spec); !r.OK() {
+		t.Fatalf("%+v", r)
+	}
+	for name, want := range map[string]string{"stdout": "o\n", "stderr": "e\n"} {
+		if b, _ := os.ReadFile(filepath.Join(dir, name)); string(b) != want {
+			t.Errorf("%s %q, want %q", name, b, want)
+		}
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "cap/job.log")); string(b) != "o\ne\n" && string(b) != "e\no\n" {
+		t.Errorf("capture %q", b)
 	}
 }
 
@@ -122,7 +185,7 @@ func TestLocalScriptGetsJob(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := Local{}.Run(context.Background(), Spec{Script: "show.sh", Dir: dir, JobJSON: doc, Log: "show.log"})
+	r := Local{Stdout: io.Discard, Stderr: io.Discard}.Run(context.Background(), Spec{Script: "show.sh", Dir: dir, JobJSON: doc, Capture: "show.log"})
 	if !r.OK() {
 		t.Fatalf("%+v", r)
 	}
@@ -276,7 +339,7 @@ func TestLocalSecondInterruptKillsAtOnce(t *testing.T) {
 func TestLocalLeftoversKilled(t *testing.T) {
 	// A job that leaves a background process behind: it must not outlive the job.
 	dir := t.TempDir()
-	r := Local{}.Run(context.Background(), Spec{Command: "echo $$ > pid; sleep 60 &", Dir: dir, Log: "log"})
+	r := Local{}.Run(context.Background(), Spec{Command: "echo $$ > pid; sleep 60 &", Dir: dir, Capture: "log"})
 	if !r.OK() {
 		t.Fatalf("%+v", r)
 	}
@@ -338,7 +401,7 @@ func TestNewSpecJobJSON(t *testing.T) {
 	j.Spec.Resources = map[string]int64{"mem_mb": 100}
 	j.Spec.ResourceText = map[string]string{"partition": "short"}
 	s := NewSpec(j, "/work")
-	if s.Name != "plot (kind=x, sample=a)" || s.Script != "scripts/plot.py" || s.Log != "logs/a.log" || s.Threads != 4 || s.Dir != "/work" {
+	if s.Name != "plot (kind=x, sample=a)" || s.Script != "scripts/plot.py" || !reflect.DeepEqual(s.Logs, []string{"logs/a.log"}) || s.Capture != ".flowmake/log/plot/kind=x,sample=a.log" || s.Threads != 4 || s.Dir != "/work" {
 		t.Errorf("spec %+v", s)
 	}
 	var got map[string]any
@@ -352,6 +415,7 @@ func TestNewSpecJobJSON(t *testing.T) {
 		"output":       []any{"plots/a.png"},
 		"named_input":  map[string]any{"reads": []any{"r1.fq", "r2.fq"}, "ref": "ref.fa"},
 		"named_output": map[string]any{},
+		"named_log":    map[string]any{},
 		"params":       map[string]any{"min": 3.0, "flags": "-a"},
 		"threads":      4.0,
 		"resources":    map[string]any{"mem_mb": 100.0, "partition": "short"},
@@ -369,4 +433,162 @@ func TestNewSpecJobJSON(t *testing.T) {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v) // maps marshal with sorted keys
 	return string(b)
+}
+
+// evalJob loads src and evaluates rule name for wildcards wc.
+func evalJob(t *testing.T, src, name string, wc map[string]string) *rules.Job {
+	t.Helper()
+	wf, diags := rules.Parse([]byte(src), "Rulefile")
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	j, diags := wf.ByName[name].Eval(wc, rules.Env{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	return j
+}
+
+// The job JSON keeps what the author wrote: names in their order, a list
+// of one as a list, a single string as a string.
+func TestJobJSONShapeAndOrder(t *testing.T) {
+	j := evalJob(t, `rule "r" {
+  input  = { zeta = "z.txt", alpha = ["a.txt"], mid = ["m1", "m2"], none = [] }
+  output = { tab = "out/{s}.tsv", png = "out/{s}.png" }
+  log    = { stderr = "log/{s}.err" }
+  params = { zz = 1, aa = ["x", "y"] }
+  script = "s.py"
+}`, "r", map[string]string{"s": "a"})
+	doc, err := JobJSON(j, cty.NilVal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`"input":["z.txt","a.txt","m1","m2"]`,
+		`"named_input":{"zeta":"z.txt","alpha":["a.txt"],"mid":["m1","m2"],"none":[]}`,
+		`"named_output":{"tab":"out/a.tsv","png":"out/a.png"}`,
+		`"named_log":{"stderr":"log/a.err"}`,
+		`"params":{"zz":1,"aa":["x","y"]}`,
+		`"wildcards":{"s":"a"}`,
+	} {
+		if !bytes.Contains(doc, []byte(want)) {
+			t.Errorf("job JSON lacks %s:\n%s", want, doc)
+		}
+	}
+}
+
+// A Python script gets Snakemake's snakemake object, built from the job.
+func TestLocalPythonSnakemakeObject(t *testing.T) {
+	if _, err := osexec.LookPath("python3"); err != nil {
+		t.Skip("no python3")
+	}
+	dir := t.TempDir()
+	j := evalJob(t, `
+config {
+  k = "v"
+}
+rule "r" {
+  input     = { reads = ["r 1.fq", "r2.fq"], ref = "g.fa" }
+  output    = ["out/{sample}.txt"]
+  params    = { n = 3, flags = ["-v", "two words"] }
+  threads   = 2
+  resources = { mem_mb = 100, partition = "short" }
+  log       = "logs/{sample}.log"
+  script    = "scripts/show.py"
+}`, "r", map[string]string{"sample": "A"})
+	script := `import os, sys
+s = snakemake
+rows = [
+    s.input[0], s.input.reads[1], s.input["ref"], str(s.input), len(s.input), list(s.input), list(s.input.keys()),
+    str(s.input.reads), type(s.input.ref).__name__, s.input.get("ref"), s.input.get("nope", "dflt"),
+    s.output[0], str(s.output),
+    s.params.n, s.params[1], s.params["flags"], list(s.params.keys()),
+    s.wildcards.sample, s.wildcards[0], s.wildcards["sample"],
+    s.threads, s.resources.mem_mb, s.resources.mem_mib, s.resources._cores, s.resources.partition,
+    s.log[0], str(s.log), s.log_fmt_shell(stdout=False), s.config["k"], s.rule,
+    __file__ == os.path.realpath("scripts/show.py"), sys.argv, __name__, s.scriptdir == os.path.realpath("scripts"),
+]
+with open(s.output[0], "w") as f:
+    for r in rows:
+        print(repr(r), file=f)
+`
+	files(t, dir, "scripts/show.py")
+	os.WriteFile(filepath.Join(dir, "scripts/show.py"), []byte(script), 0o644)
+	doc, err := JobJSON(j, cty.ObjectVal(map[string]cty.Value{"k": cty.StringVal("v")}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var errb bytes.Buffer
+	r := Local{Stdout: &errb, Stderr: &errb}.Run(context.Background(), Spec{Script: j.Script, Dir: dir, JobJSON: doc, Outputs: []string{"out/A.txt"}})
+	if !r.OK() {
+		t.Fatalf("%+v\n%s", r, errb.String())
+	}
+	want := `'r 1.fq'
+'r2.fq'
+'g.fa'
+'r 1.fq r2.fq g.fa'
+3
+['r 1.fq', 'r2.fq', 'g.fa']
+['reads', 'ref']
+'r 1.fq r2.fq'
+'str'
+'g.fa'
+'dflt'
+'out/A.txt'
+'out/A.txt'
+3
+['-v', 'two words']
+['-v', 'two words']
+['n', 'flags']
+'A'
+'A'
+'A'
+2
+100
+96
+2
+'short'
+'logs/A.log'
+'logs/A.log'
+' 2> logs/A.log'
+'v'
+'r'
+True
+['scripts/show.py']
+'__main__'
+True
+`
+	if got, _ := os.ReadFile(filepath.Join(dir, "out/A.txt")); string(got) != want {
+		t.Errorf("script saw\n%s\nwant\n%s", got, want)
+	}
+}
+
+// A failing script's traceback names the script and its line, and
+// nothing of the prelude.
+func TestLocalPythonTraceback(t *testing.T) {
+	if _, err := osexec.LookPath("python3"); err != nil {
+		t.Skip("no python3")
+	}
+	dir := t.TempDir()
+	files(t, dir, "s.py")
+	os.WriteFile(filepath.Join(dir, "s.py"), []byte("x = 1\n\ndef f():\n    raise ValueError('boom')\n\nf()\n"), 0o644)
+	var out bytes.Buffer
+	r := Local{Stdout: &out, Stderr: &out}.Run(context.Background(), Spec{Script: "s.py", Dir: dir, JobJSON: []byte(`{}`)})
+	if r.ExitCode != 1 {
+		t.Fatalf("%+v\n%s", r, out.String())
+	}
+	real, _ := filepath.EvalSymlinks(filepath.Join(dir, "s.py"))
+	for _, want := range []string{`File "` + real + `", line 6, in <module>`, `line 4, in f`, "ValueError: boom"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("traceback lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "<string>") || strings.Contains(out.String(), "_flowmake") {
+		t.Errorf("traceback shows the prelude:\n%s", out.String())
+	}
+	// sys.exit keeps its code.
+	os.WriteFile(filepath.Join(dir, "s.py"), []byte("import sys\nsys.exit(7)\n"), 0o644)
+	if r := (Local{Stdout: &out, Stderr: &out}).Run(context.Background(), Spec{Script: "s.py", Dir: dir, JobJSON: []byte(`{}`)}); r.ExitCode != 7 {
+		t.Errorf("sys.exit(7): %+v", r)
+	}
 }

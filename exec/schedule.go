@@ -5,8 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime"
-	"sort"
 	"sync"
 	"time"
 
@@ -20,8 +20,10 @@ type Options struct {
 	Cores int
 	// Resources caps named resources (--resources mem_mb=1000): the sum of
 	// rules.Job.Resources[name] over running jobs never exceeds the cap.
-	// A job that asks more than a cap by itself fails before it starts.
-	// Resources without a cap are not limited.
+	// A job that asks more than a cap by itself runs with the cap (its
+	// Spec.Resources say so), as a job with more threads than Cores runs
+	// with Cores; rules.Env.ResourceCaps does the same for the command
+	// and warns. Resources without a cap are not limited.
 	Resources map[string]int64
 	// KeepGoing (-k) runs every job that does not depend on a failed one;
 	// without it no job starts after the first failure.
@@ -250,44 +252,37 @@ func (s *scheduler) interrupt() {
 // killNow closes the kill channel, once; safe from any goroutine.
 func (s *scheduler) killNow() { s.killOnce.Do(func() { close(s.kill) }) }
 
-// admit queues newly ready jobs. A job that asks more of a resource than
-// its cap could never start: it fails here instead of waiting forever.
+// admit queues newly ready jobs.
 func (s *scheduler) admit(jobs []*dag.Job) {
-	for len(jobs) > 0 {
-		j := jobs[0]
-		jobs = jobs[1:]
-		if s.stopping {
-			heap.Push(&s.queue, j)
-			continue
-		}
-		if err := s.tooBig(j); err != nil {
-			spec := s.opts.SpecFor(j)
-			r := Result{ExitCode: -1, Err: err, Start: time.Now(), End: time.Now()}
-			s.fail(j, spec, r)
-			more, _ := s.plan.Done(j, false) // a failure never resolves checkpoints
-			jobs = append(jobs, more...)
-			continue
-		}
+	for _, j := range jobs {
 		heap.Push(&s.queue, j)
 	}
 }
 
-func (s *scheduler) tooBig(j *dag.Job) error {
+// need is how much of a capped resource j takes: what it asks, at most
+// the cap, so that no job waits forever for more than there is.
+func (s *scheduler) need(j *dag.Job, name string, limit int64) int64 {
 	if j.Spec == nil {
-		return nil
+		return 0
 	}
-	names := make([]string, 0, len(j.Spec.Resources))
-	for name := range j.Spec.Resources {
-		names = append(names, name)
-	}
-	sort.Strings(names) // the same message every time
-	for _, name := range names {
-		need := j.Spec.Resources[name]
-		if limit, ok := s.opts.Resources[name]; ok && need > limit {
-			return fmt.Errorf("needs %s=%d but --resources caps %s at %d", name, need, name, limit)
+	return min(j.Spec.Resources[name], limit)
+}
+
+// capResources clamps spec's resources to the caps, copying the map
+// (it is the job's own) only when something is over.
+func (s *scheduler) capResources(spec *Spec) {
+	var capped map[string]int64
+	for name, limit := range s.opts.Resources {
+		if n, ok := spec.Resources[name]; ok && n > limit {
+			if capped == nil {
+				capped = maps.Clone(spec.Resources)
+			}
+			capped[name] = limit
 		}
 	}
-	return nil
+	if capped != nil {
+		spec.Resources = capped
+	}
 }
 
 func (s *scheduler) slotsFor(j *dag.Job) int {
@@ -306,7 +301,7 @@ func (s *scheduler) fits(j *dag.Job) bool {
 		return true
 	}
 	for name, limit := range s.opts.Resources {
-		if s.used[name]+j.Spec.Resources[name] > limit {
+		if s.used[name]+s.need(j, name, limit) > limit {
 			return false
 		}
 	}
@@ -342,13 +337,12 @@ func (s *scheduler) dispatch() {
 func (s *scheduler) start(j *dag.Job) {
 	spec := s.opts.SpecFor(j)
 	spec.Kill = s.kill
+	s.capResources(&spec)
 	s.running++
 	n := s.slotsFor(j)
 	s.slots += n
-	if j.Spec != nil {
-		for name := range s.opts.Resources {
-			s.used[name] += j.Spec.Resources[name]
-		}
+	for name, limit := range s.opts.Resources {
+		s.used[name] += s.need(j, name, limit)
 	}
 	s.started++
 	s.opts.Status.Started(j, spec, s.started, s.plan.Total())
@@ -411,10 +405,8 @@ func (s *scheduler) reap(f finished) {
 	j, r := f.job, f.res
 	s.running--
 	s.slots -= s.slotsFor(j)
-	if j.Spec != nil {
-		for name := range s.opts.Resources {
-			s.used[name] -= j.Spec.Resources[name]
-		}
+	for name, limit := range s.opts.Resources {
+		s.used[name] -= s.need(j, name, limit)
 	}
 	switch {
 	case r.OK():

@@ -45,7 +45,7 @@ func (b *graph) plan() *dag.Plan {
 			j.PathLen = max(j.PathLen, d.PathLen+1)
 		}
 	}
-	return dag.NewPlan(&b.g)
+	return dag.NewPlan(&b.g, nil)
 }
 
 // events records what Status hears, in order.
@@ -363,31 +363,41 @@ func TestRetries(t *testing.T) {
 	}
 }
 
-func TestJobBiggerThanCapFails(t *testing.T) {
-	for _, keepGoing := range []bool{false, true} {
-		t.Run(fmt.Sprint("keepgoing=", keepGoing), func(t *testing.T) {
+// TestJobBiggerThanCapRunsCapped: a job asking more than a cap runs with
+// the cap, as a job asking more threads than -j runs with -j, instead of
+// failing; it takes the whole cap while it runs, and its Spec says so.
+func TestJobBiggerThanCapRunsCapped(t *testing.T) {
+	for _, c := range []struct {
+		ask, limit, want int64
+	}{
+		{5000, 1000, 1000},
+		{1000, 1000, 1000},
+		{10, 1000, 10},
+	} {
+		t.Run(fmt.Sprint(c.ask, "/", c.limit), func(t *testing.T) {
 			var b graph
 			huge := b.job("huge")
-			huge.Spec.Resources = map[string]int64{"mem_mb": 5000}
+			huge.Spec.Resources = map[string]int64{"mem_mb": c.ask, "other": 7}
 			b.job("needs_huge", huge)
 			b.job("fine").Spec.Resources = map[string]int64{"mem_mb": 10}
-			fake := &Fake{}
-			s, err := run(t, b.plan(), fake, Options{Cores: 2, KeepGoing: keepGoing, Resources: map[string]int64{"mem_mb": 1000}})
-			if !errors.Is(err, ErrFailed) {
-				t.Fatalf("err = %v", err)
+			fake := &Fake{Delay: delay(2 * time.Millisecond)}
+			s, err := run(t, b.plan(), fake, Options{Cores: 2, Resources: map[string]int64{"mem_mb": c.limit}})
+			if err != nil || s.Done != 3 || s.Failed != 0 {
+				t.Fatalf("err %v, summary %+v", err, s)
 			}
-			if len(s.Failures) != 1 || s.Failures[0].Job != huge {
-				t.Fatalf("failures %+v", s.Failures)
+			for _, call := range fake.Calls() {
+				if call.Name != "huge" {
+					continue
+				}
+				if got := call.Resources["mem_mb"]; got != c.want || call.Resources["other"] != 7 {
+					t.Errorf("huge ran with %v, want mem_mb=%d", call.Resources, c.want)
+				}
 			}
-			const want = "needs mem_mb=5000 but --resources caps mem_mb at 1000"
-			if e := s.Failures[0].Result.Err; e == nil || e.Error() != want {
-				t.Errorf("error %v, want %q", e, want)
+			if got := fake.MaxResource("mem_mb"); got > c.limit {
+				t.Errorf("mem_mb in use reached %d, cap %d", got, c.limit)
 			}
-			if slices.Contains(fake.Names(), "huge") {
-				t.Error("the too big job was run")
-			}
-			if keepGoing && (s.Done != 1 || s.Skipped != 1) {
-				t.Errorf("summary %+v", s)
+			if huge.Spec.Resources["mem_mb"] != c.ask {
+				t.Errorf("the job's own resources were changed: %v", huge.Spec.Resources)
 			}
 		})
 	}

@@ -89,21 +89,34 @@ func (p *Printer) Finished(j *dag.Job, spec Spec, r Result) {
 	}
 	b.WriteByte('\n')
 	writeCommand(&b, spec)
-	if spec.Log != "" {
-		n := p.TailLines
-		if n <= 0 {
-			n = 10
-		}
-		if tail, err := tailLines(resolve(spec.Dir, spec.Log), n); err == nil && len(tail) > 0 {
-			fmt.Fprintf(&b, "    log %s (last lines):\n", spec.Log)
-			for _, l := range strings.Split(strings.TrimRight(string(tail), "\n"), "\n") {
-				b.WriteString("      ")
-				b.WriteString(l)
-				b.WriteByte('\n')
-			}
-		}
+	n := p.TailLines
+	if n <= 0 {
+		n = 10
+	}
+	// The rule's logs, then what the job printed: a log may hold only
+	// what the command sent there (2> ${log}).
+	for _, l := range spec.Logs {
+		writeTail(&b, resolve(spec.Dir, l), n, "log "+l)
+	}
+	if spec.Capture != "" {
+		writeTail(&b, resolve(spec.Dir, spec.Capture), n, "output, in full in "+spec.Capture)
 	}
 	p.write(b.String())
+}
+
+// writeTail writes the last n lines of a file under a heading, nothing
+// when the file is missing or empty.
+func writeTail(b *strings.Builder, file string, n int, heading string) {
+	tail, err := tailLines(file, n)
+	if err != nil || len(tail) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "    %s (last lines):\n", heading)
+	for _, l := range strings.Split(strings.TrimRight(string(tail), "\n"), "\n") {
+		b.WriteString("      ")
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
 }
 
 // Done prints "12 of 12 steps (100%) done in 4.2s", or what went wrong.

@@ -61,12 +61,18 @@ func TestPrinterFinished(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, "align.log"), []byte(log.String()), 0o644)
 	spec := Spec{Name: "align (sample=A)", Command: "bwa mem ref A.fq > A.bam", Dir: dir}
+	os.WriteFile(filepath.Join(dir, "capture.log"), []byte("printed 1\nprinted 2\n"), 0o644)
 	withLog := spec
-	withLog.Log = "align.log"
+	withLog.Logs = []string{"align.log", "never-written.log"}
 	tail := "    log align.log (last lines):\n"
 	for i := 11; i <= 20; i++ {
 		tail += fmt.Sprintf("      line %d\n", i)
 	}
+	withCapture := withLog
+	withCapture.Capture = "capture.log"
+	captured := "    output, in full in capture.log (last lines):\n      printed 1\n      printed 2\n"
+	onlyCapture := spec
+	onlyCapture.Capture = "capture.log"
 	tests := []struct {
 		name  string
 		quiet bool
@@ -79,6 +85,10 @@ func TestPrinterFinished(t *testing.T) {
 			"FAILED rule align (sample=A), exit 1\n    bwa mem ref A.fq > A.bam\n"},
 		{"log tail, even when quiet", true, withLog, Result{ExitCode: 2},
 			"FAILED rule align (sample=A), exit 2\n    bwa mem ref A.fq > A.bam\n" + tail},
+		{"log tail, then the captured output", false, withCapture, Result{ExitCode: 1},
+			"FAILED rule align (sample=A), exit 1\n    bwa mem ref A.fq > A.bam\n" + tail + captured},
+		{"captured output without a log", false, onlyCapture, Result{ExitCode: 1},
+			"FAILED rule align (sample=A), exit 1\n    bwa mem ref A.fq > A.bam\n" + captured},
 		{"signal", false, spec, Result{ExitCode: -1, Signal: 9},
 			"FAILED rule align (sample=A), signal 9 (killed)\n    bwa mem ref A.fq > A.bam\n"},
 		{"missing output after retries", false, spec, Result{Err: errors.New("missing output A.bam"), Attempts: 3},

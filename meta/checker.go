@@ -322,6 +322,24 @@ func listChange(was, now []string) (string, bool) {
 	return "", false
 }
 
+var _ dag.FinishTimes = (*Checker)(nil)
+
+// FinishTime implements dag.FinishTimes: when the job that made output
+// last finished (Record.End), which dag uses for directory() outputs,
+// whose mtime changes whenever a file inside is added or removed. A
+// store error is kept for Err, as Check's are, and reads as no record.
+func (c *Checker) FinishTime(output string) (time.Time, bool) {
+	rec, ok, err := c.s.Get(output)
+	if err != nil {
+		c.fail(err)
+		return time.Time{}, false
+	}
+	if !ok || rec.End.IsZero() {
+		return time.Time{}, false
+	}
+	return rec.End, true
+}
+
 // Record returns the record of a job that has just succeeded, to pass to
 // Store.Finish: like NewRecord, with the code hash this checker judged the
 // job by (a script edited during the run then reruns next time) and, with

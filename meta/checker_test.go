@@ -498,3 +498,37 @@ func BenchmarkCheck10kWorkflow(b *testing.B) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// TestCheckerFinishTime: the finish time dag judges directory() outputs
+// by is the End of the output's record, whatever the output's mtime.
+func TestCheckerFinishTime(t *testing.T) {
+	f := newFixture(t)
+	j := countJob()
+	j.Spec.Outputs = paths("out/dir", "out/a.txt")
+	must(t, os.MkdirAll(filepath.Join(f.root, "out/dir"), 0o755))
+	c := NewChecker(f.s, DefaultTriggers, f.root)
+	if at, ok := c.FinishTime("out/dir"); ok {
+		t.Fatalf("FinishTime before any record = %v, true", at)
+	}
+	end := f.base.Add(7 * time.Second)
+	must(t, f.s.Finish([]string{"out/dir", "out/a.txt"}, c.Record(j, f.base, end, 0, "test")))
+	// A file dropped in later changes the directory's mtime, not the record.
+	f.file("out/dir/extra.txt", "x", 100)
+	for _, c := range []struct {
+		output string
+		ok     bool
+	}{
+		{"out/dir", true},
+		{"out/./dir", true}, // paths are keyed cleaned
+		{"out/a.txt", true},
+		{"out/other", false},
+	} {
+		at, ok := NewChecker(f.s, DefaultTriggers, f.root).FinishTime(c.output)
+		if ok != c.ok || ok && !at.Equal(end) {
+			t.Errorf("FinishTime(%s) = %v, %v; want %v, %v", c.output, at, ok, end, c.ok)
+		}
+	}
+	if _, ok := NewChecker(Empty(), DefaultTriggers, f.root).FinishTime("out/dir"); ok {
+		t.Error("an empty store knows a finish time")
+	}
+}

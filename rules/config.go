@@ -6,10 +6,11 @@ import (
 	"math/big"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
 	"gopkg.in/yaml.v3"
@@ -42,7 +43,7 @@ func (l *loader) applyOptions() {
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid --config override",
-				Detail:   fmt.Sprintf("--config %q: write KEY=VALUE, e.g. samples='[\"a\",\"b\"]' or db.host=localhost.", kv),
+				Detail:   fmt.Sprintf("--config %q: write KEY=VALUE, e.g. samples=[a,b], n=7 or db.host=localhost.", kv),
 			})
 			continue
 		}
@@ -51,61 +52,132 @@ func (l *loader) applyOptions() {
 	l.wf.Config = cfg
 }
 
-// ParseConfigValue reads a --config value: an HCL/JSON literal (3, true,
-// null, "x", [1, 2], {a = 1}) or else the text itself. Only literals count,
-// so 2024-01-01 or a/b.txt stay text instead of becoming arithmetic.
+// ParseConfigValue reads a --config value the way Snakemake 7 does: it
+// tries, in order, a Python int (7, -3, 1_000), a Python float (1.5, 1e3,
+// inf), True or False, then YAML with every scalar kept as a string
+// (PyYAML's BaseLoader, here gopkg.in/yaml.v3 nodes), and else takes the
+// text itself. So samples=[c,d] is a list of strings, n=7 a number,
+// name=x and date=2024-01-01 strings; true, yes and null are strings too,
+// as in Snakemake (HCL converts "true" where a bool is wanted). An empty
+// value is null. NaN is kept as the text "nan": cty numbers cannot hold it.
 func ParseConfigValue(s string) cty.Value {
-	text := cty.StringVal(s)
-	expr, diags := hclsyntax.ParseExpression([]byte(s), "--config", hcl.InitialPos)
-	if diags.HasErrors() || !literalExpr(expr) {
-		return text
+	if s == "" {
+		return cty.NullVal(cty.DynamicPseudoType)
 	}
-	v, diags := expr.Value(nil)
-	if diags.HasErrors() {
-		return text
+	if v, ok := pyInt(s); ok {
+		return v
 	}
-	return v
+	if v, ok := pyFloat(s); ok {
+		return v
+	}
+	switch s {
+	case "True":
+		return cty.True
+	case "False":
+		return cty.False
+	}
+	if v, ok := yamlStrings(s); ok {
+		return v
+	}
+	return cty.StringVal(s)
 }
 
-// literalExpr reports whether expr is made of literals only.
-func literalExpr(expr hclsyntax.Expression) bool {
-	switch x := expr.(type) {
-	case *hclsyntax.LiteralValueExpr:
-		return true
-	case *hclsyntax.TemplateExpr:
-		for _, p := range x.Parts {
-			if _, ok := p.(*hclsyntax.LiteralValueExpr); !ok {
-				return false
-			}
-		}
-		return true
-	case *hclsyntax.UnaryOpExpr:
-		lit, ok := x.Val.(*hclsyntax.LiteralValueExpr)
-		return ok && x.Op == hclsyntax.OpNegate && lit.Val.Type() == cty.Number
-	case *hclsyntax.TupleConsExpr:
-		for _, e := range x.Exprs {
-			if !literalExpr(e) {
-				return false
-			}
-		}
-		return true
-	case *hclsyntax.ObjectConsExpr:
-		for _, item := range x.Items {
-			key, ok := item.KeyExpr.(*hclsyntax.ObjectConsKeyExpr)
-			if !ok {
-				return false
-			}
-			// A bare key is a name, not a reference.
-			if _, bare := key.Wrapped.(*hclsyntax.ScopeTraversalExpr); !bare && !literalExpr(key.Wrapped) {
-				return false
-			}
-			if !literalExpr(item.ValueExpr) {
-				return false
-			}
-		}
-		return true
+// pyWhitespace is what Python's int() and float() strip around a number.
+const pyWhitespace = " \t\n\r\v\f"
+
+var (
+	// Python's int literal in base 10: digits, single underscores between
+	// them, leading zeros allowed.
+	pyIntRe = regexp.MustCompile(`^[+-]?[0-9](_?[0-9])*$`)
+	// Python's float literal, decimal only (float() rejects hex).
+	pyDigits  = `[0-9](_?[0-9])*`
+	pyFloatRe = regexp.MustCompile(`^[+-]?((` + pyDigits + `)(\.(` + pyDigits + `)?)?|\.(` + pyDigits + `))([eE][+-]?` + pyDigits + `)?$`)
+	pyInfRe   = regexp.MustCompile(`(?i)^[+-]?(inf|infinity)$`)
+)
+
+// pyInt is Python's int(s), as a number of any size.
+func pyInt(s string) (cty.Value, bool) {
+	s = strings.Trim(s, pyWhitespace)
+	if !pyIntRe.MatchString(s) {
+		return cty.NilVal, false
 	}
-	return false
+	n, ok := new(big.Int).SetString(strings.ReplaceAll(s, "_", ""), 10)
+	if !ok {
+		return cty.NilVal, false
+	}
+	return cty.NumberVal(new(big.Float).SetInt(n)), true
+}
+
+// pyFloat is Python's float(s), but for NaN.
+func pyFloat(s string) (cty.Value, bool) {
+	s = strings.Trim(s, pyWhitespace)
+	if pyInfRe.MatchString(s) {
+		if s[0] == '-' {
+			return cty.NegativeInfinity, true
+		}
+		return cty.PositiveInfinity, true
+	}
+	if !pyFloatRe.MatchString(s) {
+		return cty.NilVal, false
+	}
+	f, err := strconv.ParseFloat(strings.ReplaceAll(s, "_", ""), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return cty.NilVal, false
+	}
+	// Out of range, Python gives inf (1e999) or 0.0 (1e-999), as ParseFloat does.
+	return cty.NumberFloatVal(f), true
+}
+
+// yamlStrings parses s as one YAML document and converts it with every
+// scalar as its text, as PyYAML's BaseLoader does: mappings become
+// objects, sequences tuples. ok is false when s is not YAML.
+func yamlStrings(s string) (cty.Value, bool) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal([]byte(s), &doc); err != nil || doc.Kind != yaml.DocumentNode || len(doc.Content) != 1 {
+		return cty.NilVal, false
+	}
+	return nodeStrings(doc.Content[0], 0)
+}
+
+// nodeStrings converts one YAML node; depth bounds alias chains.
+func nodeStrings(n *yaml.Node, depth int) (cty.Value, bool) {
+	if depth > 100 {
+		return cty.NilVal, false
+	}
+	switch n.Kind {
+	case yaml.ScalarNode:
+		return cty.StringVal(n.Value), true
+	case yaml.AliasNode:
+		return nodeStrings(n.Alias, depth+1)
+	case yaml.SequenceNode:
+		if len(n.Content) == 0 {
+			return cty.EmptyTupleVal, true
+		}
+		vals := make([]cty.Value, len(n.Content))
+		for i, c := range n.Content {
+			v, ok := nodeStrings(c, depth+1)
+			if !ok {
+				return cty.NilVal, false
+			}
+			vals[i] = v
+		}
+		return cty.TupleVal(vals), true
+	case yaml.MappingNode:
+		attrs := make(map[string]cty.Value, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k := n.Content[i]
+			if k.Kind != yaml.ScalarNode {
+				return cty.NilVal, false
+			}
+			v, ok := nodeStrings(n.Content[i+1], depth+1)
+			if !ok {
+				return cty.NilVal, false
+			}
+			attrs[k.Value] = v
+		}
+		return cty.ObjectVal(attrs), true
+	}
+	return cty.NilVal, false
 }
 
 // readConfigFile reads a JSON (.json) or YAML (anything else) config file,

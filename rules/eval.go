@@ -47,6 +47,23 @@ func (r *Rule) Eval(wildcards map[string]string, env Env) (*Job, hcl.Diagnostics
 	return e.job, e.diags
 }
 
+// Shape is how a named input, output or log was written: its names in
+// declaration order, and those whose value was a single string rather
+// than a list (so reads = ["a.fq"] stays a list of one).
+type Shape struct {
+	Names  []string
+	Single map[string]bool
+}
+
+// shape is ps's Shape, nil when ps is not named. The slices are shared
+// with the rule's precomputed sets, never written.
+func (ps *pathSet) shape() *Shape {
+	if !ps.named {
+		return nil
+	}
+	return &Shape{Names: ps.order, Single: ps.scalar}
+}
+
 // evaluator holds the state of one Eval: the job filled in step by step and
 // the variables the steps so far have defined.
 //
@@ -250,6 +267,7 @@ func (e *evaluator) outputs() {
 		ps.paths = append(ps.paths, p)
 	}
 	e.job.Outputs = ps.paths
+	e.job.OutputShape = ps.shape()
 	e.has |= varOutput
 	e.stale |= varOutput
 }
@@ -363,9 +381,9 @@ func (e *evaluator) paths(attr *hcl.Attribute) {
 	e.has |= bit
 	e.stale |= bit
 	if attr.Name == "input" {
-		e.job.Inputs = ps.paths
+		e.job.Inputs, e.job.InputShape = ps.paths, ps.shape()
 	} else {
-		e.job.Log = ps.paths
+		e.job.Log, e.job.LogShape = ps.paths, ps.shape()
 	}
 }
 
@@ -540,6 +558,18 @@ func (e *evaluator) resources(attr *hcl.Attribute) {
 			if !ok {
 				return
 			}
+			if limit, ok := e.env.ResourceCaps[name]; ok && n > limit {
+				// As threads are clamped to the cores: the job runs with
+				// what the run has, and ${resources.x} shows that.
+				e.add(&hcl.Diagnostic{
+					Severity: hcl.DiagWarning,
+					Summary:  "Resource capped",
+					Detail:   fmt.Sprintf("Rule %s asks for %s=%d; --resources caps %s at %d, so its jobs run with %d.", e.r.Name, name, n, name, limit, limit),
+					Subject:  rng.Ptr(),
+				})
+				n = limit
+				ev = cty.NumberIntVal(n)
+			}
 			if e.job.Resources == nil {
 				e.job.Resources = map[string]int64{}
 			}
@@ -685,4 +715,16 @@ func sameMap(a, b map[string]string) bool {
 		}
 	}
 	return true
+}
+
+// ParamOrder returns the names of params in the order they are written,
+// when params is an object constructor ({ a = 1, b = 2 }); nil otherwise.
+// Evaluated objects sort their names; a script that reads params by
+// position (snakemake.params[0]) needs the author's order.
+func (r *Rule) ParamOrder() []string {
+	attr := r.attrs["params"]
+	if attr == nil {
+		return nil
+	}
+	return keyOrder(attr.Expr)
 }

@@ -147,7 +147,30 @@ config {
 			  shell  = "tool ${params.flags} ${params.n} ${params.list} ${config.flags} ${input} -s ${wildcards.sample} > ${output}; echo $${HOME} $HOME"
 			}`,
 			wc:    map[string]string{"sample": "$(rm -rf ~)"},
-			shell: str(`tool -a -b 2.5 p q r -x -y 'data/$(rm -rf ~).txt' 'it'\''s.txt' -s '$(rm -rf ~)' > 'out/$(rm -rf ~).txt'; echo ${HOME} $HOME`),
+			shell: str(`tool -a -b 2.5 p 'q r' -x -y 'data/$(rm -rf ~).txt' 'it'\''s.txt' -s '$(rm -rf ~)' > 'out/$(rm -rf ~).txt'; echo ${HOME} $HOME`),
+		},
+		{
+			name: "a list the author wrote is its elements, each quoted",
+			src: `rule "r" {
+			  output = "out"
+			  params = { flags = ["-v", "two words", "it's", "", 3, ["n m"]], one = "-a -b", strs = ["-x", "y z"] }
+			  shell  = "t ${params.flags} ${params.one} ${join(" ", params.strs)} %{ for f in params.flags }[${f}]%{ endfor }"
+			}`,
+			shell: str(`t -v 'two words' 'it'\''s' '' 3 'n m' -a -b -x y z [-v][two words][it's][][3]['n m']`),
+		},
+		{
+			name: "named inputs and outputs are also positional",
+			src: `rule "r" {
+			  input  = { reads = ["r 1.fq", "r2.fq"], ref = "g.fa" }
+			  output = { aln = "o.aln", stats = "o.stats" }
+			  shell  = "x ${input[0]} ${input[2]} ${output[1]} ${input.ref}"
+			}`,
+			shell: str(`x 'r 1.fq' g.fa o.stats g.fa`),
+		},
+		{
+			name:    "a message inserts list elements unquoted",
+			src:     `rule "r" { output = "out"  params = { flags = ["-v", "two words"] }  message = "with ${params.flags}" }`,
+			message: str("with -v two words"),
 		},
 		{
 			name:  "spaces, index and function results",
@@ -328,6 +351,13 @@ func TestEvalErrors(t *testing.T) {
 			wc:      map[string]string{"sample": "a"},
 			summary: "Invalid index",
 			line:    6,
+		},
+		{
+			name:    "named input index out of range",
+			src:     "rule \"r\" {\n  input = { a = \"x\" }\n  output = \"o/{sample}\"\n  shell = \"cat ${input[1]}\"\n}\n",
+			wc:      map[string]string{"sample": "a"},
+			summary: "Invalid index",
+			line:    4,
 		},
 		{
 			name:    "computed path with a foreign wildcard",

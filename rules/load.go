@@ -154,6 +154,12 @@ func (l *loader) readFile(name string, from *hcl.Range, stack []includer) {
 		if from != nil {
 			d.Summary = "Missing include"
 			d.Detail = fmt.Sprintf("Cannot read the included file %s: %v. Include paths are relative to the including file's directory.", name, err)
+		} else if errors.Is(err, fs.ErrNotExist) {
+			d.Summary = "No Rulefile"
+			d.Detail = fmt.Sprintf("There is no Rulefile at %s. flowmake reads a workflow written in HCL from a file named Rulefile (-s picks another).", name)
+			if sf := snakefileBeside(name); sf != "" {
+				d.Detail = fmt.Sprintf("There is no Rulefile at %s, but there is a Snakefile, %s. flowmake does not read Snakefiles: it reads the same workflow written in HCL, in a file named Rulefile. docs/migrating.md shows each Snakefile construct beside its Rulefile form.", name, sf)
+			}
 		} else {
 			d.Summary = "Cannot read Rulefile"
 			d.Detail = fmt.Sprintf("Cannot read %s: %v.", name, err)
@@ -162,6 +168,19 @@ func (l *loader) readFile(name string, from *hcl.Range, stack []includer) {
 		return
 	}
 	l.parseFile(src, name, append(stack, includer{abs, name}))
+}
+
+// snakefileBeside returns a Snakefile where Snakemake would look for one,
+// beside the missing Rulefile, or "".
+func snakefileBeside(rulefile string) string {
+	dir := filepath.Dir(rulefile)
+	for _, c := range []string{"Snakefile", "snakefile", "workflow/Snakefile", "workflow/snakefile"} {
+		p := filepath.Join(dir, filepath.FromSlash(c))
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
 }
 
 // includer is a file on the include stack: its absolute path, to detect
@@ -586,6 +605,11 @@ func (l *loader) decodeRule(b *hcl.Block) {
 	for _, name := range []string{"input", "log", "benchmark"} {
 		if attr := r.attrs[name]; attr != nil {
 			l.checkStaticWildcards(r, attr)
+		}
+	}
+	for _, name := range []string{"shell", "message"} {
+		if attr := r.attrs[name]; attr != nil {
+			l.checkSnakemakeBraces(attr)
 		}
 	}
 	l.checkConstants(r)

@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -56,12 +57,12 @@ rule "all" {
 			opts: Options{
 				ConfigFiles: []string{filepath.Join(dir, "c.yaml")},
 				ConfigOverrides: []string{
-					"n=5", `samples=["x", "y"]`, "db.host=remote", "db.opts.ssl=true",
+					"n=5", `samples=["x", "y"]`, "db.host=remote", "db.opts.ssl=True",
 					`quoted="a b"`, "text=hello world", "date=2024-01-01", "path=a/b.txt",
-					"neg=-3", "obj={a = 1, b = [true]}", "nothing=null", "deep.new.key=1.5",
+					"neg=-3", "obj={a: 1, b: [x]}", "nothing=", "deep.new.key=1.5",
 				},
 			},
-			want: `{"date":"2024-01-01","db":{"host":"remote","opts":{"ssl":true},"port":1,"user":"u"},"deep":{"new":{"key":1.5}},"n":5,"neg":-3,"nothing":null,"obj":{"a":1,"b":[true]},"path":"a/b.txt","quoted":"a b","samples":["x","y"],"text":"hello world"}`,
+			want: `{"date":"2024-01-01","db":{"host":"remote","opts":{"ssl":true},"port":1,"user":"u"},"deep":{"new":{"key":1.5}},"n":5,"neg":-3,"nothing":null,"obj":{"a":"1","b":["x"]},"path":"a/b.txt","quoted":"a b","samples":["x","y"],"text":"hello world"}`,
 		},
 		{
 			name: "a dotted key replaces a value that is not an object",
@@ -170,9 +171,37 @@ rule "common" {
 }
 
 func TestLoadMissingRulefile(t *testing.T) {
-	wf, diags := Load(filepath.Join(t.TempDir(), "Rulefile"), Options{})
-	if wf == nil || !diags.HasErrors() || diags[0].Summary != "Cannot read Rulefile" {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "Rulefile")
+	wf, diags := Load(path, Options{})
+	if wf == nil || !diags.HasErrors() || diags[0].Summary != "No Rulefile" || !strings.Contains(diags[0].Detail, path) ||
+		strings.Contains(diags[0].Detail, "Snakefile") {
 		t.Errorf("diags %v", diags)
+	}
+	// Beside a Snakefile, the message says what flowmake reads instead
+	// and where the translation is described.
+	for _, sf := range []string{"workflow/Snakefile", "Snakefile"} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(dir, sf)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, sf), []byte("rule all:\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		_, diags = Load(path, Options{})
+		d := diags[0].Detail
+		for _, part := range []string{path, filepath.Join(dir, sf), "HCL", "docs/migrating.md"} {
+			if !strings.Contains(d, part) {
+				t.Errorf("with %s: detail lacks %q: %s", sf, part, d)
+			}
+		}
+	}
+	// Another read error keeps its own words.
+	if err := os.Mkdir(filepath.Join(dir, "Rulefile.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, diags = Load(filepath.Join(dir, "Rulefile.d"), Options{})
+	if !diags.HasErrors() || diags[0].Summary != "Cannot read Rulefile" {
+		t.Errorf("reading a directory: %v", diags)
 	}
 }
 

@@ -136,6 +136,9 @@ type Env struct {
 	Dir string
 	// Cores clamps threads (a job never gets more threads than cores); 0 means no clamp.
 	Cores int
+	// ResourceCaps clamps numeric resources the same way (--resources
+	// mem_mb=1000): a job asking for more gets the cap, with a warning.
+	ResourceCaps map[string]int64
 	// CheckpointDone reports whether the given checkpoint job has finished
 	// (in this run, or up to date from an earlier one), so checkpoint_output
 	// may return its outputs. nil means no checkpoint is done.
@@ -168,4 +171,8 @@ type Job struct {
 	// Inputs then hold only what could be known; the job must be evaluated
 	// again after the checkpoint ran.
 	Pending bool
+	// InputShape, OutputShape and LogShape tell how a named input,
+	// output or log was written, for scripts that see it as written
+	// (nil when it was a string or a list).
+	InputShape, OutputShape, LogShape *Shape
 }

@@ -87,6 +87,21 @@ func (e *evaluator) renderInto(b []byte, expr hcl.Expression, ctx *hcl.EvalConte
 				return b, true
 			}
 		}
+		// ${input[N]} is the Nth path in declaration order, named or not,
+		// as in Snakemake, where named inputs are also positional (an
+		// object value could not be indexed by number).
+		if len(x.Traversal) == 2 && !shadowed(ctx, e.ctx, root) {
+			if ix, ok := x.Traversal[1].(hcl.TraverseIndex); ok && ix.Key.Type() == cty.Number && ix.Key.IsKnown() && !ix.Key.IsNull() {
+				if ps := e.set(root); ps != nil {
+					i, acc := ix.Key.AsBigFloat().Int64()
+					if !ix.Key.AsBigFloat().IsInt() || acc != 0 || i < 0 || i >= int64(len(ps.paths)) {
+						e.errorf(x.SrcRange, "Invalid index", "%s has %d %s; %s is not one of them.", root, len(ps.paths), pluralPaths(len(ps.paths)), ix.Key.AsBigFloat().Text('g', -1))
+						return b, false
+					}
+					return appendMaybeQuoted(b, ps.paths[i].Path, quote), true
+				}
+			}
+		}
 		// ${wildcards.NAME} is the value, path-marked and normalised as
 		// the wildcards variable holds it, without building that variable.
 		if len(x.Traversal) == 2 && root == "wildcards" && !shadowed(ctx, e.ctx, root) {
@@ -102,7 +117,7 @@ func (e *evaluator) renderInto(b []byte, expr hcl.Expression, ctx *hcl.EvalConte
 	if diags.HasErrors() {
 		return b, false
 	}
-	s, err := renderValue(v, quote, false)
+	s, err := renderValue(v, quote, false, false)
 	if err != nil {
 		e.errorf(expr.Range(), "Invalid template interpolation value", "Cannot insert this value: %v.", err)
 		return b, false
@@ -161,8 +176,11 @@ func (e *evaluator) renderFor(b []byte, f *hclsyntax.ForExpr, ctx *hcl.EvalConte
 // renderValue renders one interpolated value: elements of collections
 // joined by spaces, numbers and bools as HCL writes them. With quote set,
 // strings from file names (path mark here or on an enclosing collection)
-// are shell-quoted.
-func renderValue(v cty.Value, quote, fromPath bool) (string, error) {
+// are shell-quoted, and so is every string element of a collection
+// (inElem): a list the author wrote, params = { flags = ["-v", "two
+// words"] }, is its elements as separate words, while a string the author
+// wrote is inserted as written, so "-a -b" splits.
+func renderValue(v cty.Value, quote, fromPath, inElem bool) (string, error) {
 	v, marks := v.Unmark()
 	fromPath = fromPath || marks.Has(markPath)
 	if !v.IsKnown() {
@@ -174,7 +192,7 @@ func renderValue(v cty.Value, quote, fromPath bool) (string, error) {
 	ty := v.Type()
 	switch {
 	case ty == cty.String:
-		if fromPath {
+		if fromPath || inElem {
 			return maybeQuote(v.AsString(), quote), nil
 		}
 		return v.AsString(), nil
@@ -189,7 +207,7 @@ func renderValue(v cty.Value, quote, fromPath bool) (string, error) {
 		var parts []string
 		for it := v.ElementIterator(); it.Next(); {
 			_, ev := it.Element()
-			s, err := renderValue(ev, quote, fromPath)
+			s, err := renderValue(ev, quote, fromPath, true)
 			if err != nil {
 				return "", err
 			}
@@ -246,3 +264,10 @@ var bareByte = func() (t [256]bool) {
 	}
 	return t
 }()
+
+func pluralPaths(n int) string {
+	if n == 1 {
+		return "path"
+	}
+	return "paths"
+}

@@ -11,10 +11,11 @@
 //   - "{name,REGEX}" constrains it inline. REGEX may contain balanced braces
 //     ("{id,[0-9]{3}}") and backslash escapes ("\{"); braces inside a
 //     character class must be escaped.
-//   - A constraint always matches a whole value (and never an empty one), so
-//     a leading "^" and trailing "$" are redundant and ignored; other anchors
-//     and \b are rejected, since RE2 could only test them against the
-//     surrounding text.
+//   - A constraint always matches a whole value, so a leading "^" and
+//     trailing "$" are redundant and ignored; other anchors and \b are
+//     rejected, since RE2 could only test them against the surrounding text.
+//   - A value is empty only where its constraint allows it ("{suffix,.*}"
+//     matches "" as in Snakemake); the default ".+" needs a character.
 //   - "{{" and "}}" outside a wildcard are literal braces, as in expand().
 //     Parse accepts them too, so a file whose name holds a brace can be
 //     written, and expand("{{x}}") yields a pattern that parses to a wildcard.
@@ -56,6 +57,10 @@ type Pattern struct {
 	whole []*regexp.Regexp // per name: the constraint anchored, for the fallback search
 	size  []int            // per name: instructions in whole's program
 	dflt  []bool           // per name: the constraint is the default ".+"
+	empty []bool           // per name: the constraint matches ""
+	// minMid is the least length of the text between prefix and suffix:
+	// one byte per occurrence whose constraint does not match "".
+	minMid int
 
 	// mid matches the text between prefix and suffix, one capturing group
 	// per occurrence; group[i] is occurrence i's group number.
@@ -138,6 +143,7 @@ func Parse(pattern string, constraints map[string]string) (*Pattern, error) {
 	p.whole = make([]*regexp.Regexp, len(p.names))
 	p.size = make([]int, len(p.names))
 	p.dflt = make([]bool, len(p.names))
+	p.empty = make([]bool, len(p.names))
 	for k, name := range p.names {
 		if !inline[k] {
 			c, ok := constraints[name]
@@ -163,6 +169,12 @@ func Parse(pattern string, constraints map[string]string) (*Pattern, error) {
 		}
 		p.size[k] = progSize(p.whole[k].String())
 		p.dflt[k] = body[k] == defaultConstraint
+		p.empty[k] = p.whole[k].MatchString("")
+	}
+	for _, k := range p.occ {
+		if !p.empty[k] {
+			p.minMid++
+		}
 	}
 
 	var b strings.Builder
@@ -221,8 +233,9 @@ func (p *Pattern) Constraint(name string) string {
 }
 
 // Match reports whether path matches the whole pattern and, if so, the value
-// of each wildcard (an empty map for a pattern without wildcards). Values are
-// never empty, even where a constraint would allow it.
+// of each wildcard (an empty map for a pattern without wildcards). A value
+// is empty only when its constraint matches "" ("{suffix,.*}"), as in
+// Snakemake; under the default ".+" it never is.
 //
 // The path is matched leftmost-first (Go's regexp), so "{a}_{b}" binds
 // "x_y_z" as a="x_y", b="z". RE2 has no backreferences, so each occurrence of
@@ -238,7 +251,7 @@ func (p *Pattern) Match(path string) (map[string]string, bool) {
 		return map[string]string{}, true
 	}
 	pre, suf := p.lits[0], p.lits[len(p.lits)-1]
-	if len(path) <= len(pre)+len(suf) || !strings.HasPrefix(path, pre) || !strings.HasSuffix(path, suf) {
+	if len(path) < len(pre)+len(suf)+p.minMid || !strings.HasPrefix(path, pre) || !strings.HasSuffix(path, suf) {
 		return nil, false
 	}
 	mid := path[len(pre) : len(path)-len(suf)]
@@ -255,8 +268,9 @@ func (p *Pattern) Match(path string) (map[string]string, bool) {
 	}
 	loc := p.mid.FindStringSubmatchIndex(mid)
 	if loc == nil {
-		// The regexp is the pattern without the equality and non-empty
-		// rules, so no binding exists at all.
+		// The regexp is the pattern without the equality rule (and,
+		// where a constraint allows "", the non-empty one), so no
+		// binding exists at all.
 		return nil, false
 	}
 	vals := make(map[string]string, len(p.names))
@@ -264,7 +278,7 @@ func (p *Pattern) Match(path string) (map[string]string, bool) {
 		g := p.group[i]
 		v := mid[loc[2*g]:loc[2*g+1]]
 		prev, seen := vals[p.names[k]]
-		if v == "" || seen && prev != v {
+		if v == "" && !p.empty[k] || seen && prev != v {
 			return p.search(mid)
 		}
 		vals[p.names[k]] = v
@@ -287,6 +301,7 @@ func (p *Pattern) search(s string) (map[string]string, bool) {
 		i += n
 	}
 	vals := make([]string, len(p.names))
+	bound := make([]bool, len(p.names)) // vals[k] is set (it may be "")
 	budget := searchBudget
 	last := len(p.occ) - 1
 	var try func(i, pos int) bool
@@ -299,7 +314,8 @@ func (p *Pattern) search(s string) (map[string]string, bool) {
 			next = p.lits[i+1]
 		}
 		k := p.occ[i]
-		if v := vals[k]; v != "" {
+		if bound[k] {
+			v := vals[k]
 			end := pos + len(v)
 			if !strings.HasPrefix(s[pos:], v) || !strings.HasPrefix(s[end:], next) || i == last && end != len(s) {
 				return false
@@ -307,8 +323,8 @@ func (p *Pattern) search(s string) (map[string]string, bool) {
 			return try(i+1, end+len(next))
 		}
 		// The rest of the text must hold the later literals, the values
-		// already bound, at least a byte per unbound occurrence, and this
-		// value again at each repeat (m copies in all). That bounds its
+		// already bound, a byte per unbound occurrence that cannot be
+		// empty, and this value again at each repeat (m copies in all). That bounds its
 		// length, which matters for "{a}{a}{a}": the right length is tried
 		// first instead of after thousands of longer ones.
 		need, m := len(next), 1
@@ -319,13 +335,16 @@ func (p *Pattern) search(s string) (map[string]string, bool) {
 			switch kj := p.occ[j]; {
 			case kj == k:
 				m++
-			case vals[kj] != "":
+			case bound[kj]:
 				need += len(vals[kj])
-			default:
+			case !p.empty[kj]:
 				need++
 			}
 		}
-		lo, hi := pos+1, pos+(len(s)-pos-need)/m // values are never empty
+		lo, hi := pos+1, pos+(len(s)-pos-need)/m
+		if p.empty[k] {
+			lo = pos
+		}
 		if i == last {
 			lo = len(s)
 		}
@@ -359,11 +378,11 @@ func (p *Pattern) search(s string) (map[string]string, bool) {
 					continue
 				}
 			}
-			vals[k] = s[pos:end]
+			vals[k], bound[k] = s[pos:end], true
 			if try(i+1, end+len(next)) {
 				return true
 			}
-			vals[k] = ""
+			vals[k], bound[k] = "", false
 		}
 		return false
 	}

@@ -64,9 +64,22 @@ func TestMatch(t *testing.T) {
 		{"unicode", "データ/{s}.txt", nil, "データ/サンプル é.txt", map[string]string{"s": "サンプル é"}},
 		{"unicode between wildcards", "{a}→{b}", nil, "α→β→γ", map[string]string{"a": "α→β", "b": "γ"}},
 
-		{"empty value rejected", "{x,.*}.txt", nil, ".txt", nil},
-		{"empty value rejected, other split found", "{x,.*}{y,.*}", nil, "ab", map[string]string{"x": "a", "y": "b"}},
-		{"empty value rejected, no other split", "{x,.*}/{y,.*}", nil, "a/", nil},
+		// A constraint that matches "" allows an empty value, as in
+		// Snakemake; the default and non-empty constraints do not.
+		{"empty value allowed by .*", "{x,.*}.txt", nil, ".txt", map[string]string{"x": ""}},
+		{"empty value between literals", "out{suffix,.*}.txt", nil, "out.txt", map[string]string{"suffix": ""}},
+		{"empty value, greedy first", "{x,.*}{y,.*}", nil, "ab", map[string]string{"x": "ab", "y": ""}},
+		{"empty value last", "{x,.*}/{y,.*}", nil, "a/", map[string]string{"x": "a", "y": ""}},
+		{"empty value by global constraint", "out{s}.txt", map[string]string{"s": "[a-z]*"}, "out.txt", map[string]string{"s": ""}},
+		{"empty value by optional group", "v{n,(_[0-9]+)?}.txt", nil, "v.txt", map[string]string{"n": ""}},
+		{"empty value rejected by default", "out{x}.txt", nil, "out.txt", nil},
+		{"empty value rejected by +", "out{x,[a-z]+}.txt", nil, "out.txt", nil},
+		{"empty value rejected, other split found", "{x}{y,.*}", nil, "ab", map[string]string{"x": "ab", "y": ""}},
+		{"empty value rejected for one, other split", "{x,.*}{y}", nil, "ab", map[string]string{"x": "a", "y": "b"}},
+		{"empty value rejected, no other split", "{x}/{y}", nil, "a/", nil},
+		{"repeated empty", "{s,.*}/x{s,.*}", nil, "/x", map[string]string{"s": ""}},
+		{"repeated empty unequal", "{s,.*}/x{s,.*}", nil, "/xa", nil},
+		{"empty search with repeats", "{a,.*}-{b}-{a,.*}", nil, "-q-", map[string]string{"a": "", "b": "q"}},
 
 		// Go's regexp is leftmost-first: the first wildcard takes as much
 		// as it can. Snakemake (Python re) behaves the same.

@@ -18,15 +18,11 @@ import (
 // execute runs the stale jobs of g and keeps the metadata store in step:
 // an output is marked incomplete, durably, before its job starts, and the
 // mark is cleared only when the job succeeded and its outputs were found.
-func execute(o *options, wf *rules.Workflow, g *dag.Graph, store *meta.Store, checker *meta.Checker) error {
-	plan := dag.NewPlan(g)
+func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, store *meta.Store, checker *meta.Checker) error {
+	plan := dag.NewPlan(g, r)
 	if !plan.More() {
 		fmt.Fprintln(o.stderr, "Nothing to be done.")
 		return nil
-	}
-	caps, err := o.resourceCaps()
-	if err != nil {
-		return err
 	}
 	if n, first := countIncomplete(g); n > 0 {
 		fmt.Fprintf(o.stderr, "Rerunning %d %s left incomplete by an interrupted run (e.g. %s).\n", n, plural(n, "job", "jobs"), first)
@@ -74,7 +70,7 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, store *meta.Store, ch
 	sum, err := exec.Run(o.interrupt, plan, exec.Local{Stdout: o.stdout, Stderr: o.stderr}, exec.Options{
 		SpecFor:     specFor,
 		Cores:       o.cores,
-		Resources:   caps,
+		Resources:   o.caps,
 		KeepGoing:   o.keepGoing,
 		Dir:         o.directory,
 		Status:      printer,
@@ -92,14 +88,6 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, store *meta.Store, ch
 		return errReported // the printer has shown each failure
 	}
 	return err
-}
-
-func outputPaths(j *dag.Job) []string {
-	out := make([]string, len(j.Spec.Outputs))
-	for i, p := range j.Spec.Outputs {
-		out[i] = p.Path
-	}
-	return out
 }
 
 // missingOutputs returns the outputs that do not exist.
@@ -127,14 +115,16 @@ func countIncomplete(g *dag.Graph) (int, string) {
 }
 
 // touchOutputs marks the stale jobs' outputs up to date without running
-// them (--touch): in dependency order, each job's outputs newer than its
-// newest input (inputs may carry future timestamps), so the next run finds
-// every job up to date.
+// them (--touch): in dependency order, each job's existing outputs newer
+// than its newest input (inputs may carry future timestamps), so the next
+// run finds those jobs up to date. As in Snakemake, an output that does
+// not exist is not created: it gets a warning, and the next run makes it
+// if it is needed. Only the touched outputs get a record.
 func touchOutputs(o *options, g *dag.Graph, store *meta.Store) error {
 	clock := time.Now()
-	touched := 0
+	touched, gone := 0, 0
 	for _, j := range g.Jobs {
-		if !j.Stale {
+		if !j.Stale || len(j.Spec.Outputs) == 0 {
 			continue
 		}
 		for _, in := range j.Spec.Inputs {
@@ -143,25 +133,36 @@ func touchOutputs(o *options, g *dag.Graph, store *meta.Store) error {
 			}
 		}
 		clock = clock.Add(time.Millisecond)
+		var done []string
 		for _, p := range j.Spec.Outputs {
-			if _, err := os.Stat(o.path(p.Path)); err != nil {
-				return fmt.Errorf("--touch %s: output %s does not exist; run the job instead", j, p.Path)
+			if _, err := os.Stat(o.path(p.Path)); errors.Is(err, fs.ErrNotExist) {
+				fmt.Fprintf(o.stderr, "flowmake: warning: --touch: %s (%s) does not exist; not touched, the next run makes it\n", p.Path, j)
+				gone++
+				continue
 			}
 			if err := os.Chtimes(o.path(p.Path), clock, clock); err != nil {
 				return fmt.Errorf("--touch %s: %w", j, err)
 			}
+			done = append(done, p.Path)
+		}
+		if len(done) == 0 {
+			continue
 		}
 		rec := meta.NewRecord(j, o.directory, clock, clock, 0, version)
-		if err := store.Finish(outputPaths(j), rec); err != nil {
+		if err := store.Finish(done, rec); err != nil {
 			return fmt.Errorf("--touch %s: %w", j, err)
 		}
 		touched++
 	}
-	if touched == 0 {
+	if touched == 0 && gone == 0 {
 		fmt.Fprintln(o.stderr, "Nothing to be done.")
 		return nil
 	}
-	fmt.Fprintf(o.stderr, "Touched the outputs of %d %s.\n", touched, plural(touched, "job", "jobs"))
+	fmt.Fprintf(o.stderr, "Touched the outputs of %d %s", touched, plural(touched, "job", "jobs"))
+	if gone > 0 {
+		fmt.Fprintf(o.stderr, "; %d missing %s not touched", gone, plural(gone, "output", "outputs"))
+	}
+	fmt.Fprintln(o.stderr, ".")
 	return nil
 }
 

@@ -54,8 +54,30 @@ func writeFile(t *testing.T, path, content string) {
 	}
 }
 
-// copyTree copies a directory from the repository into a temp directory,
-// so tests never write into the repository.
+// copyTracked copies the files git tracks under a repository directory
+// (an example) into a temp directory, so tests never write into the
+// repository and never see what a demo run left there. Outside a git
+// checkout (a source tarball) it copies everything.
+func copyTracked(t *testing.T, src string) string {
+	t.Helper()
+	ls := osexec.Command("git", "ls-files", "-z", "--", ".")
+	ls.Dir = src
+	out, err := ls.Output()
+	if err != nil || len(out) == 0 {
+		return copyTree(t, src) // not a checkout: nothing to tell apart
+	}
+	dst := t.TempDir()
+	for _, rel := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		data, err := os.ReadFile(filepath.Join(src, rel))
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dst, rel), string(data))
+	}
+	return dst
+}
+
+// copyTree copies a directory, .flowmake/ included, into a temp directory.
 func copyTree(t *testing.T, src string) string {
 	t.Helper()
 	dst := t.TempDir()
@@ -90,6 +112,9 @@ func flowmake(t *testing.T, dir string, args ...string) result {
 	t.Helper()
 	cmd := osexec.Command(flowmakeBin, args...)
 	cmd.Dir = dir
+	// A -race binary sleeps a second at exit by default; hundreds of runs
+	// add minutes to the suite.
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()

@@ -47,6 +47,7 @@ type options struct {
 	directory   string
 	rulefile    string
 	resources   []string
+	caps        map[string]int64 // resources, parsed by validate
 	latencyWait float64
 	grace       float64
 
@@ -68,10 +69,14 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	defer stop()
 	opts := &options{stdout: stdout, stderr: stderr, interrupt: ctx, kill: kill}
 	cmd := newRootCmd(opts)
+	args, err := spreadRuleLists(args, cmd)
+	if err != nil {
+		return exitCode(err, stderr)
+	}
 	cmd.SetArgs(args)
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
-	err := cmd.Execute()
+	err = cmd.Execute()
 	if err != nil && !isRunError(err) {
 		// cobra's own errors (unknown flag, bad value) are usage errors.
 		err = usageError{err}
@@ -170,10 +175,10 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	f.BoolVarP(&o.printShell, "printshellcmds", "p", false, "print the shell command of each job")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only failures and the final summary")
 	f.BoolVarP(&o.forceAll, "forceall", "F", false, "run every job the targets need, up to date or not")
-	f.StringSliceVarP(&o.forceRules, "forcerun", "R", nil, "run the jobs of these rules and everything downstream (comma-separated or repeated)")
+	f.StringSliceVarP(&o.forceRules, "forcerun", "R", nil, "run the jobs of these rules and everything downstream: the words up to the next option (or comma-separated, or repeated)")
 	f.BoolVarP(&o.keepGoing, "keep-going", "k", false, "after a failure, go on with jobs that do not depend on it")
-	f.StringSliceVar(&o.until, "until", nil, "run only the jobs of these rules and the jobs they need")
-	f.BoolVar(&o.touch, "touch", false, "mark stale outputs up to date (touch them) instead of running jobs")
+	f.StringSliceVarP(&o.until, "until", "U", nil, "run only the jobs of these rules and the jobs they need: the words up to the next option")
+	f.BoolVar(&o.touch, "touch", false, "mark stale outputs up to date (touch those that exist) instead of running jobs")
 	f.BoolVar(&o.dagDOT, "dag", false, "print the job graph as DOT (stale jobs solid, up-to-date dashed)")
 	f.BoolVar(&o.ruleGraph, "rulegraph", false, "print the graph of rules as DOT")
 	f.BoolVar(&o.fileGraph, "filegraph", false, "print the job graph with each job's files as DOT")
@@ -182,11 +187,11 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	f.BoolVar(&o.jsonOut, "json", false, "with --summary: print JSON")
 	f.StringVar(&o.listChanges, "list-changes", "", "list outputs whose jobs changed since they were made: code, params or input")
 	f.StringSliceVar(&o.cleanupMeta, "cleanup-metadata", nil, "forget the recorded metadata of these outputs and exit")
-	f.StringArrayVar(&o.config, "config", nil, "override a config value: KEY=VALUE (repeatable; VALUE is an HCL/JSON literal or a plain string)")
+	f.StringArrayVar(&o.config, "config", nil, "override config values: KEY=VALUE..., the words up to the next option (VALUE is read as Snakemake does: number, True/False, YAML, else text)")
 	f.StringArrayVar(&o.configFiles, "configfile", nil, "merge a JSON or YAML config file over the config block (repeatable)")
 	f.StringVarP(&o.directory, "directory", "C", "", "working directory of the workflow (default: current directory)")
 	f.StringVarP(&o.rulefile, "rulefile", "s", "", "the Rulefile (default: Rulefile in the working directory)")
-	f.StringArrayVar(&o.resources, "resources", nil, "cap a resource over all running jobs: NAME=N (repeatable)")
+	f.StringArrayVar(&o.resources, "resources", nil, "cap a resource over all running jobs, and per job: NAME=N (repeatable)")
 	f.Float64Var(&o.latencyWait, "latency-wait", 5, "seconds to wait for a job's outputs to appear (slow shared filesystems)")
 	f.Float64Var(&o.grace, "grace", 5, "seconds interrupted jobs get between SIGTERM and SIGKILL")
 	f.BoolVar(&o.rerunIncomplete, "rerun-incomplete", false, "rerun jobs left incomplete by an interrupted run (always done; accepted for Snakemake habits)")
@@ -207,6 +212,11 @@ func (o *options) validate() error {
 	if o.latencyWait < 0 || o.grace < 0 {
 		return usagef("--latency-wait and --grace take seconds >= 0")
 	}
+	caps, err := o.resourceCaps()
+	if err != nil {
+		return err
+	}
+	o.caps = caps
 	modes := 0
 	for _, on := range []bool{o.dagDOT, o.ruleGraph, o.fileGraph, o.list, o.summary, o.listChanges != "", len(o.cleanupMeta) > 0} {
 		if on {
@@ -263,6 +273,83 @@ func (o *options) resourceCaps() (map[string]int64, error) {
 	}
 	return caps, nil
 }
+
+// ruleListFlags are the options that take several words the way
+// Snakemake's do (argparse's nargs): every word after the option up to the
+// next one. The value is the least number of words: --until is nargs="+",
+// -R and --config nargs="*".
+var ruleListFlags = map[string]int{"forcerun": 0, "until": 1, "config": 0}
+
+// spreadRuleLists rewrites "-R a b c" as "--forcerun=a --forcerun=b
+// --forcerun=c" (and so --until and --config) before cobra, which takes
+// one value per flag, parses the command line. A value attached to the
+// option (--forcerun=a,b, -Ra) is its only one, as in argparse; words
+// after "--" are always targets. -R with no words forces nothing.
+func spreadRuleLists(args []string, cmd *cobra.Command) ([]string, error) {
+	out := make([]string, 0, len(args))
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			out = append(out, args[i:]...)
+			break
+		}
+		name, cluster := ruleListFlag(a, cmd)
+		if name == "" {
+			out = append(out, a)
+			continue
+		}
+		if cluster != "" {
+			out = append(out, cluster) // -nR: the -n before the R
+		}
+		n := 0
+		for i+1 < len(args) && !isOption(args[i+1]) {
+			i++
+			n++
+			out = append(out, "--"+name+"="+args[i])
+		}
+		if n < ruleListFlags[name] {
+			return nil, usagef("--%s needs at least one rule name", name)
+		}
+	}
+	return out, nil
+}
+
+// ruleListFlag reports which rule-list option a is, written alone
+// (--forcerun, -R) or last in a cluster of boolean short options (-nR,
+// whose "-n" comes back as cluster); "" when it is none.
+func ruleListFlag(a string, cmd *cobra.Command) (name, cluster string) {
+	fs := cmd.Flags()
+	if strings.HasPrefix(a, "--") {
+		if n := a[2:]; hasKey(ruleListFlags, n) {
+			return n, ""
+		}
+		return "", ""
+	}
+	if len(a) < 2 || a[0] != '-' || strings.Contains(a, "=") {
+		return "", ""
+	}
+	last := fs.ShorthandLookup(a[len(a)-1:])
+	if last == nil || !hasKey(ruleListFlags, last.Name) {
+		return "", ""
+	}
+	for _, c := range a[1 : len(a)-1] {
+		if f := fs.ShorthandLookup(string(c)); f == nil || f.Value.Type() != "bool" {
+			return "", "" // -Rx or -jR: a value attached, cobra's to read
+		}
+	}
+	if len(a) > 2 {
+		cluster = a[:len(a)-1]
+	}
+	return last.Name, cluster
+}
+
+func hasKey(m map[string]int, k string) bool {
+	_, ok := m[k]
+	return ok
+}
+
+// isOption tells an option from a word: "-" alone is a word (stdin).
+func isOption(w string) bool { return len(w) > 1 && w[0] == '-' }
 
 // path resolves a job path (relative to the workflow's working directory)
 // for the OS.

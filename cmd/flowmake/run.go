@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
+	"strings"
 
+	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/flowmake/flowmake/dag"
@@ -27,6 +30,12 @@ func run(o *options) error {
 	}
 	if o.list {
 		return listRules(o, wf)
+	}
+	if err := checkRuleNames(wf, "-R/--forcerun", o.forceRules); err != nil {
+		return err
+	}
+	if err := checkRuleNames(wf, "--until", o.until); err != nil {
+		return err
 	}
 	triggers, err := meta.ParseTriggers(o.rerunTriggers)
 	if err != nil {
@@ -57,10 +66,10 @@ func run(o *options) error {
 	defer store.Close()
 
 	checker := meta.NewChecker(store, triggers, o.directory)
-	g, err := dag.Build(wf, dag.Options{
-		Targets:    o.targets,
+	g, resolver, err := dag.Resolve(wf, dag.Options{
+		Targets:    buildTargets(wf, o),
 		Stat:       dag.OSStat(o.directory),
-		Env:        rules.Env{Dir: o.directory, Cores: o.cores},
+		Env:        rules.Env{Dir: o.directory, Cores: o.cores, ResourceCaps: o.caps},
 		ForceAll:   o.forceAll,
 		ForceRules: o.forceRules,
 		Until:      o.until,
@@ -74,6 +83,7 @@ func run(o *options) error {
 	if err := checker.Err(); err != nil {
 		return err
 	}
+	writeWarnings(o, wf, g.Warnings)
 
 	switch {
 	case o.dagDOT:
@@ -91,7 +101,98 @@ func run(o *options) error {
 	case o.touch:
 		return touchOutputs(o, g, store)
 	}
-	return execute(o, wf, g, store, checker)
+	return execute(o, wf, g, resolver, store, checker)
+}
+
+// checkRuleNames makes an unknown rule name given to -R or --until a
+// usage error, with the closest rule name.
+func checkRuleNames(wf *rules.Workflow, flag string, names []string) error {
+	for _, n := range names {
+		if wf.ByName[n] != nil {
+			continue
+		}
+		hint := ""
+		all := make([]string, len(wf.Rules))
+		for i, r := range wf.Rules {
+			all[i] = r.Name
+		}
+		if s := closestName(n, all); s != "" {
+			hint = "; did you mean " + s + "?"
+		}
+		return usagef("%s %s: no such rule%s (%s takes rule names, up to the next option; put targets before it or after --)", flag, n, hint, flag)
+	}
+	return nil
+}
+
+// closestName is the candidate within a typo's distance of given (the
+// limit rules and dag use), a difference in case only first.
+func closestName(given string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		d := levenshtein.Distance(given, c, nil)
+		if strings.EqualFold(given, c) {
+			d = 0
+		}
+		if d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+// buildTargets is what the graph is resolved for: the targets given (else
+// the first rule), and, as in Snakemake, every rule without wildcards
+// named by -R or --until, so "-R report" runs report even when the
+// default target does not need it.
+func buildTargets(wf *rules.Workflow, o *options) []string {
+	var extra []string
+	for _, n := range slices.Concat(o.forceRules, o.until) {
+		if r := wf.ByName[n]; r != nil && !hasWildcards(r) {
+			extra = append(extra, n)
+		}
+	}
+	if len(extra) == 0 {
+		return o.targets
+	}
+	targets := slices.Clone(o.targets)
+	if len(targets) == 0 && len(wf.Rules) > 0 {
+		targets = []string{wf.Rules[0].Name}
+	}
+	for _, n := range extra {
+		if !slices.Contains(targets, n) {
+			targets = append(targets, n)
+		}
+	}
+	return targets
+}
+
+func hasWildcards(r *rules.Rule) bool {
+	for _, p := range r.Patterns {
+		if p.HasWildcards() {
+			return true
+		}
+	}
+	return false
+}
+
+// writeWarnings prints the warnings of rule evaluation, each once: the
+// jobs of one rule give the same warning at the same place.
+func writeWarnings(o *options, wf *rules.Workflow, diags hcl.Diagnostics) {
+	seen := map[string]bool{}
+	var out hcl.Diagnostics
+	for _, d := range diags {
+		k := d.Summary
+		if d.Subject != nil {
+			k += "\x00" + d.Subject.String()
+		}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, d)
+		}
+	}
+	if len(out) > 0 {
+		writeDiagnostics(o, wf, out)
+	}
 }
 
 // writeDiagnostics renders HCL diagnostics with their source snippets.

@@ -30,7 +30,7 @@ func ranRules(stderr string) []string {
 }
 
 func TestPeasoup(t *testing.T) {
-	dir := copyTree(t, filepath.Join("..", "..", "examples", "peasoup"))
+	dir := copyTracked(t, filepath.Join("..", "..", "examples", "peasoup"))
 	r := mustRun(t, dir, "-j4")
 	if got := ranRules(r.stderr); strings.Join(got, " ") != "all boiled_peas chopped_vegetables pea_soup protosoup water_and_peas" {
 		t.Errorf("first run ran %v\n%s", got, r.stderr)
@@ -79,7 +79,7 @@ rule "good" {
 rule "breaks" {
   output = "bad/{part}.partial"
   log    = "logs/breaks_{part}.log"
-  shell  = "echo half > ${output}; echo 'something broke' >&2; exit 3"
+  shell  = "echo half > ${output}; echo 'something broke' 2> ${log} >&2; exit 3"
 }
 
 rule "bad" {
