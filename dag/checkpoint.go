@@ -82,9 +82,10 @@ func (b *builder) checkpointDone(c *Job) ([]*Job, error) {
 	for _, n := range added {
 		r := b.measure(n)
 		if r.Kind == UpToDate {
-			// An older dep that is stale has run or will run.
+			// An older dep that is stale has run or will run; an
+			// ancient() edge never makes n stale.
 			for _, d := range n.Deps {
-				if d.ID < start && d.Stale {
+				if d.ID < start && d.Stale && !b.fact(n).ancientOnly[d] {
 					r = Reason{Kind: UpstreamChanged, Path: b.madeBy(n, d)}
 					break
 				}

@@ -407,3 +407,40 @@ rule "fromraw" {
 		}
 	}
 }
+
+// A job added after a checkpoint takes an older job's output as ancient():
+// that job re-running in this invocation does not make the new job stale.
+func TestCheckpointAddedJobAncientInput(t *testing.T) {
+	src := strings.Replace(checkpointFlow, `rule "all" { input = ["agg/A.txt"] }`, `
+rule "all" { input = ["agg/A.txt", "ref.txt"] }
+rule "ref" {
+  input  = ["ref.src"]
+  output = ["ref.txt"]
+}
+rule "note" {
+  input  = [ancient("ref.txt")]
+  output = ["note/{i}.txt"]
+}`, 1)
+	src = strings.Replace(src, `input = expand("proc/{s}/{i}.txt", {`, `input = concat([for i in glob_wildcards("${checkpoint_output("split", wildcards)[0]}/{i}.txt").i : "note/${i}.txt"], expand("proc/{s}/{i}.txt", {`, 1)
+	src = strings.Replace(src, `.i,
+  })`, `.i,
+  }))`, 1)
+	dir := t.TempDir()
+	tree(t, dir, map[string]int{"raw/A.txt": 0, "ref.txt": 1, "ref.src": 3})
+	g, r, err := Resolve(parse(t, src), Options{Stat: OSStat(dir), Env: rules.Env{Dir: dir}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ref := byName(t, g, "ref"); !ref.Stale {
+		t.Fatalf("ref should be stale (ref.src is newer):\n%s", summary(g))
+	}
+	p := NewPlan(g, r)
+	p.Ready()
+	tree(t, dir, map[string]int{"split/A/": 5, "split/A/1.txt": 5, "note/1.txt": 6})
+	if _, err := p.Done(byName(t, g, "split (s=A)"), true); err != nil {
+		t.Fatal(err)
+	}
+	if note := byName(t, g, "note (i=1)"); note.Stale {
+		t.Errorf("note is stale (%s); its only input is ancient()", note.Reason)
+	}
+}
