@@ -110,12 +110,25 @@ func Build(wf *rules.Workflow, opts Options) (*Graph, error) {
 	return g, err
 }
 
+// noRules is the error for a workflow without rules: it names the file
+// and the targets nothing can make.
+func noRules(wf *rules.Workflow, targets []string) error {
+	file := "the Rulefile"
+	if len(wf.Files) > 0 {
+		file = wf.Files[0]
+	}
+	if len(targets) == 0 {
+		return fmt.Errorf("%s has no rules; add a rule block", file)
+	}
+	return fmt.Errorf("no rule makes %s: %s has no rules; add a rule whose output matches it", strings.Join(targets, ", "), file)
+}
+
 // Resolve is Build that also returns the Resolver to hand to NewPlan: it
 // re-resolves the jobs that wait for a checkpoint once the checkpoint has
 // run.
 func Resolve(wf *rules.Workflow, opts Options) (*Graph, *Resolver, error) {
 	if len(wf.Rules) == 0 {
-		return nil, nil, errors.New("the Rulefile has no rules")
+		return nil, nil, noRules(wf, opts.Targets)
 	}
 	if opts.Stat == nil {
 		opts.Stat = OSStat("")
@@ -252,11 +265,28 @@ func (b *builder) target(t string) error {
 	if err != nil {
 		var mi *MissingInputError
 		if errors.As(err, &mi) && mi.File == f {
+			if e := escapeOf(b.wf, t, f); e != nil {
+				return e
+			}
 			return &NoTargetError{Target: t}
 		}
 		return err
 	}
 	b.wanted = append(b.wanted, want{file: f, job: b.nodeOf(j)})
+	return nil
+}
+
+// escapeOf explains a target that no rule makes when the reason is that
+// a rule's output would bind a wildcard to a value leaving the working
+// directory. It runs only on that error path, so it may scan every rule.
+func escapeOf(wf *rules.Workflow, target, f string) *EscapeError {
+	for _, r := range wf.Rules {
+		for _, p := range r.Patterns {
+			if e := p.Escape(f); e != nil {
+				return &EscapeError{Target: target, Rule: r.Name, Err: e}
+			}
+		}
+	}
 	return nil
 }
 

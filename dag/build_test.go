@@ -286,9 +286,10 @@ rule "loop" {
 	}, {
 		name: "evaluation error carries diagnostics and chain",
 		src: `
+config { m = { B = "b.txt" } }
 rule "all" { input = ["out/A.txt"] }
 rule "count" {
-  input  = [config.missing[wildcards.s]]
+  input  = [config.m[wildcards.s]]
   output = ["out/{s}.txt"]
 }
 `,

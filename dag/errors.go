@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/flowmake/flowmake/rules"
+	"github.com/flowmake/flowmake/wildcard"
 )
 
 // Link is one step of the chain of jobs that needed something: Job needed
@@ -98,6 +99,22 @@ func (e *NoTargetError) Error() string {
 	}
 	return s
 }
+
+// EscapeError: a requested target that a rule's output matches only by
+// binding a wildcard to a value that leaves the working directory (a ".."
+// element or a leading "/"), which wildcard.Pattern.Match refuses.
+type EscapeError struct {
+	Target string
+	Rule   string
+	Err    *wildcard.EscapeError
+}
+
+func (e *EscapeError) Error() string {
+	return fmt.Sprintf("target %s: a wildcard value may not leave the working directory ({%s}=%q in output %q of rule %s)",
+		e.Target, e.Err.Name, e.Err.Value, e.Err.Pattern, e.Rule)
+}
+
+func (e *EscapeError) Unwrap() error { return e.Err }
 
 // Candidate is one rule that could make a file, with the binding its
 // output pattern gave.

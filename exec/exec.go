@@ -22,6 +22,19 @@
 // Cancelling the context stops new starts; running jobs get SIGTERM on
 // their process group, then SIGKILL after Options.Grace or as soon as
 // Options.Kill is closed (a second Ctrl-C).
+//
+// A shell command runs as `bash -euo pipefail -c CMD`, except one over
+// 100 KiB: Linux refuses a single exec argument over 128 KiB, and a gather
+// over 10,000 inputs is ~400 KB. Such a command is written beside the
+// job's capture (.flowmake/log/RULE[/k=v].sh) and run as
+// `bash -euo pipefail FILE`: the same shell, options, process group,
+// signals, exit status and stdin (a file, not a pipe, so what the job
+// reads on stdin is unchanged); only $0 is the file's path. Only long commands take this
+// way, not all: short ones, nearly all, run as they always did, with no
+// file written per job in a fan of thousands and the command visible in
+// ps. The file is removed after a success or an interrupt and kept after
+// a failure, whose message shows the command's head and tail and names
+// the file instead of printing all of it.
 package exec
 
 import (

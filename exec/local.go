@@ -17,7 +17,8 @@ import (
 )
 
 // Local runs jobs as processes on this machine: a command under
-// `bash -euo pipefail -c`, a script by its extension. Each job is its own
+// `bash -euo pipefail -c` (from a file when too long for one argument,
+// see maxArgCommand), a script by its extension. Each job is its own
 // process group, so stopping a job stops everything it started; when the
 // job's main process ends, whatever it left running in its group is
 // killed, so no process outlives its job.
@@ -84,7 +85,22 @@ func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
 		}
 	}
 	defer createMissing(spec.Dir, spec.Logs)
-	args, err := commandLine(spec)
+	file := ""
+	if spec.Script == "" && len(spec.Command) > maxArgCommand {
+		f, temp, err := writeCommandFile(spec)
+		if err != nil {
+			return err
+		}
+		file = f
+		// Kept after the job itself failed, for the failure message to
+		// point at; a temporary file always goes.
+		defer func() {
+			if temp || r.Err != nil || (r.ExitCode == 0 && r.Signal == 0) {
+				os.Remove(f)
+			}
+		}()
+	}
+	args, err := commandLine(spec, file)
 	if err != nil {
 		return err
 	}
@@ -229,12 +245,18 @@ func (l Local) wait(ctx context.Context, cmd *osexec.Cmd, kill <-chan struct{}) 
 	return true
 }
 
-// commandLine is what runs: the shell command, or the script by its
-// extension (.py python3 behind the snakemake-object prelude, .sh bash,
-// .R Rscript; anything else is executed itself and needs its #! line and
+// commandLine is what runs: the shell command (from file when it was
+// too long for the command line), or the script by its extension
+// (.py python3 behind the snakemake-object prelude, .sh bash, .R
+// Rscript; anything else is executed itself and needs its #! line and
 // execute bit).
-func commandLine(spec Spec) ([]string, error) {
+func commandLine(spec Spec, file string) ([]string, error) {
 	if spec.Script == "" {
+		if file != "" {
+			// The same shell and options; only $0 differs (the
+			// file's path instead of "bash").
+			return []string{"bash", "-euo", "pipefail", file}, nil
+		}
 		return []string{"bash", "-euo", "pipefail", "-c", spec.Command}, nil
 	}
 	switch strings.ToLower(filepath.Ext(spec.Script)) {

@@ -88,7 +88,7 @@ func (p *Printer) Finished(j *dag.Job, spec Spec, r Result) {
 		fmt.Fprintf(&b, " (after %d attempts)", r.Attempts)
 	}
 	b.WriteByte('\n')
-	writeCommand(&b, spec)
+	writeCommand(&b, shortCommand(spec))
 	n := p.TailLines
 	if n <= 0 {
 		n = 10

@@ -27,7 +27,8 @@ import (
 // must be evaluated again once the checkpoint ran). On errors the job is
 // nil and every diagnostic's detail names the job, e.g. "In rule count
 // (sample=a)." Eval is safe for concurrent use.
-func (r *Rule) Eval(wildcards map[string]string, env Env) (*Job, hcl.Diagnostics) {
+func (r *Rule) Eval(wildcards map[string]string, env Env) (job *Job, diags hcl.Diagnostics) {
+	defer recoverEval(r, wildcards, &job, &diags)
 	var e evaluator // on the stack: nothing keeps it
 	e.init(r, wildcards, env)
 	e.outputs()

@@ -537,6 +537,27 @@ rule "r" {
 	}
 }
 
+// A pattern the author wrote above the working directory globs there.
+func TestGlobWildcardsAboveDir(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []string{"data/a.fq", "data/b.fq", "proj/Rulefile"} {
+		writeFile(t, filepath.Join(dir, f), "")
+	}
+	work := filepath.Join(dir, "proj")
+	writeFile(t, filepath.Join(work, "Rulefile"), `
+rule "all" {
+  input = expand("../data/{s}.fq", { s = glob_wildcards("../data/{s}.fq").s })
+}
+`)
+	wf, diags := Load(filepath.Join(work, "Rulefile"), Options{Dir: work})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	if got := eval(t, wf, "all", nil, Env{Dir: work}).Inputs; !reflect.DeepEqual(got, paths("../data/a.fq", "../data/b.fq")) {
+		t.Errorf("all inputs %+v", got)
+	}
+}
+
 func writeFile(t *testing.T, name, content string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {

@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -352,6 +353,12 @@ func globWildcardsFunc(dir string) function.Function {
 				root, rel = "/", strings.TrimLeft(rel, "/")
 			}
 			rel = strings.TrimPrefix(rel, "./")
+			// fs.FS paths have no "..": a pattern that starts above the
+			// working directory (the author's "../data/{s}.fq") is globbed
+			// from that directory.
+			for strings.HasPrefix(rel, "../") {
+				root, rel = filepath.Join(root, ".."), rel[len("../"):]
+			}
 			p, err := wildcard.Parse(rel, nil)
 			if err != nil {
 				return cty.NilVal, function.NewArgError(0, err)

@@ -4,11 +4,18 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
 )
 
 // FuzzParse feeds arbitrary bytes to Parse, then evaluates every rule that
-// loaded and renders the diagnostics: none of it may panic.
+// loaded and renders the diagnostics: none of it may panic. It also checks
+// that the nesting pre-scan reads the source as HCL does: wherever HCL
+// finds no syntax error, every string, heredoc and bracket the pre-scan
+// opened is closed at the end.
 func FuzzParse(f *testing.F) {
 	seeds, _ := filepath.Glob(filepath.Join(invalidDir, "*.hcl"))
 	for _, s := range seeds {
@@ -35,8 +42,18 @@ cat ${f} ${params.f} > ${output[0]} $${HOME}
 EOT
 }
 `))
+	f.Add([]byte(wrap(strings.Repeat("(", 300))))
+	f.Add([]byte(wrap(`"${"${"$${(}"}"`)))
+	f.Add([]byte("x = <<-EOT\n  ${ <<EOT\n(\nEOT\n }\n  EOT\ny = \"%{ if true }(%{ endif }\"\n"))
+	f.Add([]byte("x = [\"#\", /* ( */ 1e-3, a-b] // (\n"))
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, src []byte) {
+		s := &limitScan{src: src}
+		if at, _ := s.run(); at < 0 && len(s.stack) > 0 {
+			if _, diags := hclsyntax.ParseConfig(src, "Rulefile", hcl.InitialPos); !diags.HasErrors() {
+				t.Fatalf("pre-scan ends with %d frames open (innermost %q) on valid HCL", len(s.stack), s.stack[len(s.stack)-1].kind)
+			}
+		}
 		wf, diags := Parse(src, "Rulefile")
 		if wf == nil {
 			t.Fatal("nil workflow")

@@ -90,6 +90,12 @@ type loader struct {
 	files  []*fileContent
 	seen   map[string]bool // absolute paths already read
 	broken bool            // a file did not parse: stop before decoding
+	// configBroken says the config did not decode, so a reference to a
+	// missing key may be the broken one's: no did-you-mean for it.
+	configBroken bool
+	// keyRefs are the config.KEY and params.KEY references reported
+	// unknown; HCL's own error when it evaluates one is dropped.
+	keyRefs []hcl.Range
 	// checkpointCalls are literal checkpoint_output names, checked once
 	// every rule is known.
 	checkpointCalls []*hclsyntax.FunctionCallExpr
@@ -144,7 +150,13 @@ func (l *loader) readFile(name string, from *hcl.Range, stack []includer) {
 		return
 	}
 	l.seen[abs] = true
-	src, err := os.ReadFile(name)
+	src, err := readLimited(name)
+	if errors.Is(err, errTooLarge) {
+		l.wf.Files = append(l.wf.Files, name)
+		l.diags = append(l.diags, sizeDiag(name, MaxRulefileSize+1))
+		l.broken = true
+		return
+	}
 	if err != nil {
 		var pe *fs.PathError
 		if errors.As(err, &pe) {
@@ -190,7 +202,21 @@ type includer struct{ abs, name string }
 // parseFile parses one file's source and, when reading from disk, its
 // includes.
 func (l *loader) parseFile(src []byte, name string, stack []includer) {
+	if d := checkLimits(src, name); d != nil {
+		// A snippet of a line of 100,000 parentheses would help no one:
+		// the source is shown only when the line is short.
+		if d.Subject != nil && shortLine(src, d.Subject.Start.Byte) {
+			l.wf.sources[name] = &hcl.File{Bytes: src}
+		}
+		l.wf.Files = append(l.wf.Files, name)
+		l.diags = append(l.diags, d)
+		l.broken = true
+		return
+	}
 	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	if diags.HasErrors() {
+		diags = syntaxHints(src, name, diags)
+	}
 	if file != nil {
 		l.wf.sources[name] = file
 	}
@@ -303,10 +329,12 @@ func (l *loader) build() {
 	if l.broken {
 		return
 	}
+	before := len(l.diags)
 	l.decodeConfig()
 	if l.disk {
 		l.applyOptions()
 	}
+	l.configBroken = l.diags[before:].HasErrors()
 	l.decodeConstraints()
 	var order []located
 	for _, f := range l.files {
@@ -341,6 +369,7 @@ func (l *loader) build() {
 	for _, fc := range l.checkpointCalls {
 		l.checkCheckpointCall(fc)
 	}
+	l.dropEvalDuplicates()
 }
 
 // sortDiags orders diagnostics as they appear in the files (those without
@@ -632,8 +661,15 @@ func (l *loader) decodeOutputs(r *Rule) {
 	if attr == nil {
 		return
 	}
+	if len(l.unquotedValues(attr, []string{"config", "rule"})) > 0 {
+		return
+	}
 	bad := false
+	guarded := guardedRanges(attr.Expr)
 	for _, tr := range attr.Expr.Variables() {
+		if tr.RootName() == "config" && !inAny(tr.SourceRange(), guarded) && l.checkKeyRef(r, tr) {
+			bad = true
+		}
 		if name := tr.RootName(); name != "config" && name != "rule" {
 			detail := fmt.Sprintf("output is evaluated when the Rulefile loads, before any job exists, so it may refer only to config, not to %s.", name)
 			if name == "wildcards" {
@@ -762,13 +798,21 @@ func typeDiag(attr *hcl.Attribute, err error) *hcl.Diagnostic {
 // checkExpr reports references to variables outside scope and calls of
 // unknown functions, so typos fail at load time, not when a job runs.
 func (l *loader) checkExpr(r *Rule, attr *hcl.Attribute, scope []string) {
+	unquoted := l.unquotedValues(attr, scope)
+	guarded := guardedRanges(attr.Expr)
 	for _, tr := range attr.Expr.Variables() {
 		name := tr.RootName()
 		rng := tr.SourceRange()
+		if inAny(rng, unquoted) {
+			continue
+		}
 		switch {
 		case contains(scope, name):
 			if name == "wildcards" {
 				l.checkWildcardRef(r, tr)
+			}
+			if (name == "config" || name == "params") && !inAny(rng, guarded) {
+				l.checkKeyRef(r, tr)
 			}
 		case contains(allVars, name):
 			l.diags = append(l.diags, &hcl.Diagnostic{

@@ -19,6 +19,14 @@
 //   - "{{" and "}}" outside a wildcard are literal braces, as in expand().
 //     Parse accepts them too, so a file whose name holds a brace can be
 //     written, and expand("{{x}}") yields a pattern that parses to a wildcard.
+//
+// Two rules keep hostile names in check. A wildcard value never leaves the
+// working directory: Match refuses a binding with a value that has a ".."
+// element or starts with "/", or that makes one with the text next to it
+// (values may hold "/"; the pattern's literal text may point anywhere), and
+// Escape says why. GlobWildcards follows symbolic links but walks each
+// directory at most once, by device and inode, so a symlink loop ends and
+// the cost is linear in what it sees.
 package wildcard
 
 import (
@@ -243,7 +251,17 @@ func (p *Pattern) Constraint(name string) string {
 // unequal (or empty) values, Match searches the other splits, longest value
 // first, within a fixed budget (searchBudget), and reports no match if the
 // budget runs out.
-func (p *Pattern) Match(path string) (map[string]string, bool) {
+//
+// A binding that leaves the working directory is no match: one with a value
+// that has a ".." element or starts with "/", or where such an element or a
+// leading "/" of path holds a byte of a value (".{a}" on "../x"). When the
+// regexp's choice leaves, Match searches the other splits as above (see
+// Escape).
+func (p *Pattern) Match(path string) (map[string]string, bool) { return p.match(path, true) }
+
+// match is Match; stay says whether values must stay inside (Escape
+// wants the binding without that rule).
+func (p *Pattern) match(path string, stay bool) (map[string]string, bool) {
 	if p.mid == nil {
 		if path != p.lits[0] {
 			return nil, false
@@ -255,6 +273,8 @@ func (p *Pattern) Match(path string) (map[string]string, bool) {
 		return nil, false
 	}
 	mid := path[len(pre) : len(path)-len(suf)]
+	// Only such a path can leave through the text between the values.
+	check := stay && risky(path)
 	if p.single {
 		if p.anyNonNL {
 			// ".+" is everything but a newline; skip the regexp.
@@ -262,6 +282,9 @@ func (p *Pattern) Match(path string) (map[string]string, bool) {
 				return nil, false
 			}
 		} else if !p.mid.MatchString(mid) {
+			return nil, false
+		}
+		if stay && Escapes(mid) || check && p.leaves(path, []string{mid}) >= 0 {
 			return nil, false
 		}
 		return map[string]string{p.names[0]: mid}, true
@@ -278,18 +301,71 @@ func (p *Pattern) Match(path string) (map[string]string, bool) {
 		g := p.group[i]
 		v := mid[loc[2*g]:loc[2*g+1]]
 		prev, seen := vals[p.names[k]]
-		if v == "" && !p.empty[k] || seen && prev != v {
-			return p.search(mid)
+		if v == "" && !p.empty[k] || seen && prev != v || stay && Escapes(v) {
+			return p.search(path, mid, stay)
 		}
 		vals[p.names[k]] = v
+	}
+	if check {
+		byName := make([]string, len(p.names))
+		for k, name := range p.names {
+			byName[k] = vals[name]
+		}
+		if p.leaves(path, byName) >= 0 {
+			return p.search(path, mid, stay)
+		}
 	}
 	return vals, true
 }
 
+// risky reports whether path might leave the working directory: only such
+// a path needs the byte-wise check of leaves.
+func risky(path string) bool {
+	return strings.HasPrefix(path, "/") || strings.Contains(path, "..")
+}
+
+// leaves returns the offset of the first byte by which path, bound to vals
+// (per name), leaves the working directory through a value: a leading "/"
+// or a ".." element that holds a byte of a value. It returns -1 if there is
+// none. The pattern's literal text may leave; the values may not.
+func (p *Pattern) leaves(path string, vals []string) int {
+	wild := make([]bool, len(path))
+	off := len(p.lits[0])
+	for i, k := range p.occ {
+		for j := off; j < off+len(vals[k]); j++ {
+			wild[j] = true
+		}
+		off += len(vals[k]) + len(p.lits[i+1])
+	}
+	if path != "" && path[0] == '/' && wild[0] {
+		return 0
+	}
+	for a := 0; a < len(path); {
+		b := strings.IndexByte(path[a:], '/')
+		if b < 0 {
+			b = len(path)
+		} else {
+			b += a
+		}
+		if path[a:b] == ".." {
+			if wild[a] {
+				return a
+			}
+			if wild[a+1] {
+				return a + 1
+			}
+		}
+		a = b + 1
+	}
+	return -1
+}
+
 // search finds a binding for the text between prefix and suffix by
 // backtracking over the occurrences, trying the longest value first (close to
-// the regexp's greedy choice). It is the slow path of Match.
-func (p *Pattern) search(s string) (map[string]string, bool) {
+// the regexp's greedy choice). It is the slow path of Match. With stay, a
+// binding must not leave the working directory (path is the whole text).
+func (p *Pattern) search(path, s string, stay bool) (map[string]string, bool) {
+	check := stay && risky(path)
 	// A value may not end inside a multi-byte rune, as with the regexp;
 	// bytes of invalid UTF-8 are runes of their own, as there.
 	inside := make([]bool, len(s)+1)
@@ -307,7 +383,16 @@ func (p *Pattern) search(s string) (map[string]string, bool) {
 	var try func(i, pos int) bool
 	try = func(i, pos int) bool {
 		if i > last {
-			return pos == len(s)
+			if pos != len(s) {
+				return false
+			}
+			if !check {
+				return true
+			}
+			if budget -= len(path); budget < 0 {
+				return false
+			}
+			return p.leaves(path, vals) < 0
 		}
 		next := ""
 		if i < last {
@@ -378,6 +463,9 @@ func (p *Pattern) search(s string) (map[string]string, bool) {
 					continue
 				}
 			}
+			if stay && Escapes(s[pos:end]) {
+				continue
+			}
 			vals[k], bound[k] = s[pos:end], true
 			if try(i+1, end+len(next)) {
 				return true
@@ -399,7 +487,7 @@ func (p *Pattern) search(s string) (map[string]string, bool) {
 // Substitute fills the wildcards with values. Keys the pattern does not use
 // are ignored; a missing one is a *MissingError. Values are not checked
 // against the constraints (nor for emptiness): callers that need it check.
-// For values that satisfy them, Match of the result succeeds and Substitute
+// For values that satisfy them and stay inside (see Escape), Match of the result succeeds and Substitute
 // of its bindings gives the same text again; the bindings equal values unless
 // the pattern is ambiguous ("{a}_{b}", see Match). The exceptions are a
 // pathological pattern that exhausts Match's search budget, and values of

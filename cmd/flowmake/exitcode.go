@@ -4,6 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"runtime/debug"
+
+	"github.com/flowmake/flowmake/rules"
 )
 
 // Exit codes, documented in README.md and docs/cli.md.
@@ -50,4 +54,20 @@ func exitCode(err error, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "flowmake: %v\n", err)
 		return exitFailed
 	}
+}
+
+// internalError reports a recovered panic: one line that says what broke,
+// one that asks for a bug report. The stack goes to a file the report can
+// attach, not to the terminal. Its exit code is exitFailed.
+func internalError(p any, stderr io.Writer) int {
+	fmt.Fprintf(stderr, "flowmake: internal error: %v\n", p)
+	where := ""
+	if f, err := os.CreateTemp("", "flowmake-crash-*.txt"); err == nil {
+		_, werr := fmt.Fprintf(f, "flowmake internal error: %v\n\n%s", p, debug.Stack())
+		if f.Close() == nil && werr == nil {
+			where = fmt.Sprintf(", attaching %s", f.Name())
+		}
+	}
+	fmt.Fprintf(stderr, "This is a bug in flowmake. Please report it at %s with the command you ran and your Rulefile%s.\n", rules.BugReports, where)
+	return exitFailed
 }

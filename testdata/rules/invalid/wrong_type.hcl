@@ -24,5 +24,5 @@ rule "number_output" {
 
 rule "missing_config" {
   output = "x.txt"
-  params = { n = config.m }   # want: Unsupported attribute
+  params = { n = config.m }   # want: Unknown config key
 }

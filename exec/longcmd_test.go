@@ -1,0 +1,159 @@
+package exec
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// long pads command past what one exec argument may hold (128 KiB), so
+// under `bash -c` it would fail to start with E2BIG.
+func long(command string) string {
+	return "# " + strings.Repeat("x", 130<<10) + "\n" + command
+}
+
+// A long command keeps bash's options, its exit status and its signals.
+func TestLongCommandExit(t *testing.T) {
+	tests := []struct {
+		name    string
+		command string
+		exit    int
+		signal  int
+	}{
+		{"success", "true", 0, 0},
+		{"exit code", "exit 3", 3, 0},
+		{"errexit", "false; echo not reached", 1, 0},
+		{"pipefail", "false | true", 1, 0},
+		{"nounset", "echo $FLOWMAKE_SURELY_UNSET", 1, 0},
+		{"killed by a signal", "kill -KILL $$", -1, 9},
+		{"terminated", "kill -TERM $$", -1, 15},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			r := Local{Stdout: &out, Stderr: &out}.Run(context.Background(), Spec{Command: long(tt.command), Dir: t.TempDir()})
+			if r.ExitCode != tt.exit || r.Signal != tt.signal || r.Err != nil {
+				t.Errorf("got exit %d signal %d err %v, want exit %d signal %d\n%s", r.ExitCode, r.Signal, r.Err, tt.exit, tt.signal, out.String())
+			}
+		})
+	}
+}
+
+// The file that ran sits beside the capture: gone after a success, kept
+// after a failure, and never the job's stdin.
+func TestLongCommandFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, ".flowmake/log/r/x.sh")
+	run := func(command string) (Result, string) {
+		var out bytes.Buffer
+		r := Local{Stdout: &out, Stderr: &out}.Run(context.Background(), Spec{
+			Command: long(command), Dir: dir, Capture: ".flowmake/log/r/x.log",
+		})
+		return r, out.String()
+	}
+	// stdin is what it always was (/dev/null), not the rest of the script.
+	r, out := run(`test -z "$(cat)"; echo "$0"`)
+	if !r.OK() {
+		t.Fatalf("%+v\n%s", r, out)
+	}
+	if abs, _ := filepath.Abs(file); out != abs+"\n" {
+		t.Errorf("$0 is %q, want the command file %s", out, abs)
+	}
+	if exists(dir, ".flowmake/log/r/x.sh") {
+		t.Error("command file kept after a success")
+	}
+	command := long("echo failing; exit 4")
+	if r, out = run("echo failing; exit 4"); r.ExitCode != 4 {
+		t.Fatalf("%+v\n%s", r, out)
+	}
+	if b, err := os.ReadFile(file); err != nil || string(b) != command {
+		t.Errorf("command file after a failure: %d bytes, %v; want the command, %d bytes", len(b), err, len(command))
+	}
+}
+
+// Without a capture the command goes to a temporary file, removed
+// whatever happens.
+func TestLongCommandTemporaryFile(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	for _, command := range []string{"true", "exit 2"} {
+		r := Local{}.Run(context.Background(), Spec{Command: long(command), Dir: t.TempDir()})
+		if r.Err != nil || r.Signal != 0 {
+			t.Fatalf("%s: %+v", command, r)
+		}
+		if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) != 0 {
+			t.Errorf("%s: left %v", command, left)
+		}
+	}
+}
+
+// Cancelling a long command stops its whole process group, as for a
+// short one.
+func TestLongCommandCancelKillsGroup(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go func() {
+		readPID(t, filepath.Join(dir, "pid"))
+		cancel()
+	}()
+	begin := time.Now()
+	r := Local{Grace: 2 * time.Second}.Run(ctx, Spec{
+		Command: long("echo $$ > pid; sleep 60 & sleep 60; wait"),
+		Dir:     dir,
+		Capture: "x.log",
+	})
+	if !errors.Is(r.Err, context.Canceled) || r.Signal != int(syscall.SIGTERM) {
+		t.Errorf("got %+v, want terminated and interrupted", r)
+	}
+	if d := time.Since(begin); d > 4*time.Second {
+		t.Errorf("took %v to stop", d)
+	}
+	pid := readPID(t, filepath.Join(dir, "pid"))
+	if pgid, err := syscall.Getpgid(pid); err == nil && pgid != pid {
+		t.Errorf("job %d is not its own group leader (pgid %d)", pid, pgid)
+	}
+	groupGone(t, pid)
+	if exists(dir, "x.sh") {
+		t.Error("command file kept after an interrupt")
+	}
+}
+
+// A failure shows a long command's head and tail and names the file
+// that holds all of it; the message stays small.
+func TestPrinterLongCommand(t *testing.T) {
+	dir := t.TempDir()
+	command := "cat " + strings.Repeat("data/sample_0001_abcdefghijklmnopqrst.txt ", 10000) + "> all.txt\n"
+	spec := Spec{Name: "gather", Command: command, Dir: dir, Capture: "gather.log"}
+	finished := func() string {
+		var buf bytes.Buffer
+		(&Printer{W: &buf}).Finished(countJob("A", ""), spec, Result{ExitCode: 1})
+		return buf.String()
+	}
+	got := finished()
+	if len(got) > 2000 {
+		t.Errorf("message is %d bytes:\n%.3000s", len(got), got)
+	}
+	left := len(command) - 1 - 2*shownBytes
+	for _, want := range []string{
+		"FAILED rule gather, exit 1\n    cat data/sample_0001_",
+		"\n    [... " + strconv.Itoa(left) + " of " + strconv.Itoa(len(command)) + " bytes left out ...]\n",
+		"abcdefghijklmnopqrst.txt > all.txt\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("message lacks %q:\n%s", want, got)
+		}
+	}
+	// With the file that ran still there, the message points at it.
+	files(t, dir, "gather.sh")
+	if got := finished(); !strings.Contains(got, "bytes left out; the whole command is in gather.sh ...]") {
+		t.Errorf("message does not name the command file:\n%s", got)
+	}
+}
