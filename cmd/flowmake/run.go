@@ -21,7 +21,7 @@ func run(o *options) error {
 	if len(o.cleanupMeta) > 0 {
 		return cleanupMetadata(o, metaDir)
 	}
-	wf, diags := rules.Load(o.rulefile, rules.Options{ConfigOverrides: o.config, ConfigFiles: o.configFiles})
+	wf, diags := rules.Load(o.rulefile, rules.Options{ConfigOverrides: o.config, ConfigFiles: o.configFiles, Dir: o.directory})
 	if len(diags) > 0 {
 		writeDiagnostics(o, wf, diags)
 		if diags.HasErrors() {
