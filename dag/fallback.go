@@ -186,6 +186,26 @@ func (b *builder) fail(n *node, err error) {
 	}
 }
 
+// unlink takes a dropped job's outputs out of Producer and appends its
+// deps, once each (seen), to deps for the caller to revisit.
+func (b *builder) unlink(n *node, deps []*Job, seen map[*Job]bool) []*Job {
+	j := n.job
+	if n.registered {
+		for _, o := range j.Spec.Outputs {
+			if b.g.Producer[o.Path] == j {
+				delete(b.g.Producer, o.Path)
+			}
+		}
+	}
+	for _, d := range j.Deps {
+		if !seen[d] {
+			seen[d] = true
+			deps = append(deps, d)
+		}
+	}
+	return deps
+}
+
 // repair takes the jobs failed since the last call out of the graph and
 // resolves again the inputs their consumers took from them, which picks
 // each file's next candidate (or makes it a source, or fails the
@@ -198,19 +218,7 @@ func (b *builder) repair() {
 	seen := map[*Job]bool{}
 	for _, n := range batch {
 		j := n.job
-		if n.registered {
-			for _, o := range j.Spec.Outputs {
-				if b.g.Producer[o.Path] == j {
-					delete(b.g.Producer, o.Path)
-				}
-			}
-		}
-		for _, d := range j.Deps {
-			if !seen[d] {
-				seen[d] = true
-				deps = append(deps, d)
-			}
-		}
+		deps = b.unlink(n, deps, seen)
 		j.Deps = nil
 		for _, c := range j.Dependents {
 			if !seen[c] {
@@ -419,21 +427,8 @@ func (b *builder) finalize(start int) {
 		case n.err != nil:
 			kept = append(kept, n)
 		default:
-			j := n.job
-			if n.registered {
-				for _, o := range j.Spec.Outputs {
-					if b.g.Producer[o.Path] == j {
-						delete(b.g.Producer, o.Path)
-					}
-				}
-			}
-			for _, d := range j.Deps {
-				if !seen[d] {
-					seen[d] = true
-					deps = append(deps, d)
-				}
-			}
-			delete(b.jobs, j.Key)
+			deps = b.unlink(n, deps, seen)
+			delete(b.jobs, n.job.Key)
 		}
 	}
 	// IDs are still the old ones here.
