@@ -203,12 +203,12 @@ rule "fast" {
 }
 `,
 		files: map[string]int{"A.in": 0},
-		want: []string{"x/A.out can be made by rule slow (s=A) at Rulefile:5,", "and by rule fast (name=A) at Rulefile:9,",
+		want: []string{"x/A.out can be made by rule slow (s=A) at Rulefile:5:1", "and by rule fast (name=A) at Rulefile:9:1",
 			"order them with ruleorder, needed by rule all"},
 		check: func(t *testing.T, err error) {
 			var e *AmbiguityError
-			if !errors.As(err, &e) || len(e.Candidates) != 2 || len(e.Diagnostics()) != 2 {
-				t.Errorf("want *AmbiguityError with 2 candidates, got %#v", err)
+			if !errors.As(err, &e) || len(e.Candidates) != 2 || len(e.Diagnostics()) != 1 {
+				t.Errorf("want *AmbiguityError with 2 candidates and one diagnostic, got %#v", err)
 			}
 		},
 	}, {

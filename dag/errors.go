@@ -129,7 +129,13 @@ func (c Candidate) String() string {
 	if len(c.Wildcards) > 0 {
 		s += " (" + WildcardList(c.Wildcards) + ")"
 	}
-	return s + " at " + c.Rule.DeclRange.String()
+	return s + " at " + Where(c.Rule.DeclRange)
+}
+
+// Where is a source position in the one format every message uses, the
+// one diagnostics start with: FILE:LINE:COL.
+func Where(r hcl.Range) string {
+	return fmt.Sprintf("%s:%d:%d", r.Filename, r.Start.Line, r.Start.Column)
 }
 
 // AmbiguityError: several rules make a file and ruleorder does not decide.
@@ -148,26 +154,23 @@ func (e *AmbiguityError) Error() string {
 		e.File, strings.Join(parts, " and by "), neededBy(e.Chain))
 }
 
-// Diagnostics points at each candidate rule, for the CLI's source snippets.
+// Diagnostics is the one diagnostic the CLI prints for the ambiguity: at
+// the first candidate rule, naming every candidate and who needed the file.
 func (e *AmbiguityError) Diagnostics() hcl.Diagnostics {
-	var ds hcl.Diagnostics
+	parts := make([]string, len(e.Candidates))
+	names := make([]string, len(e.Candidates))
 	for i, c := range e.Candidates {
-		var others []string
-		for k, o := range e.Candidates {
-			if k != i {
-				others = append(others, o.String())
-			}
-		}
-		r := c.Rule.DeclRange
-		ds = append(ds, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Ambiguous rules for " + e.File,
-			Detail: fmt.Sprintf("Rule %s makes %s, and so does %s. Add both to ruleorder; the earlier wins.",
-				c.Rule.Name, e.File, strings.Join(others, " and ")),
-			Subject: &r,
-		})
+		parts[i] = c.String()
+		names[i] = fmt.Sprintf("%q", c.Rule.Name)
 	}
-	return ds
+	r := e.Candidates[0].Rule.DeclRange
+	return hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Ambiguous rules for " + e.File,
+		Detail: fmt.Sprintf("%s can be made by %s%s. Order them with ruleorder = [%s]; the earlier wins.",
+			e.File, strings.Join(parts, " and by "), neededBy(e.Chain), strings.Join(names, ", ")),
+		Subject: &r,
+	}}
 }
 
 // CycleError: jobs that need each other. Path starts and ends with the

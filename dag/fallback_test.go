@@ -299,8 +299,8 @@ func TestFallbackErrors(t *testing.T) {
 		src:   fmt.Sprintf(twoRules, `ruleorder = ["fast", "slow"]`),
 		files: map[string]int{},
 		want: []string{"no rule can make x/A.out, needed by rule all; each candidate fails: ",
-			"rule fast (s=A) at Rulefile:8,1-12: no rule makes A.other, needed by x/A.out (rule fast, s=A) <- rule all",
-			"; rule slow (s=A) at Rulefile:4,1-12: no rule makes A.in, needed by x/A.out (rule slow, s=A) <- rule all"},
+			"rule fast (s=A) at Rulefile:8:1: no rule makes A.other, needed by x/A.out (rule fast, s=A) <- rule all",
+			"; rule slow (s=A) at Rulefile:4:1: no rule makes A.in, needed by x/A.out (rule slow, s=A) <- rule all"},
 		check: func(t *testing.T, err error) {
 			var e *UnresolvableError
 			if !errors.As(err, &e) || e.File != "x/A.out" || len(e.Failed) != 2 {
@@ -315,7 +315,7 @@ func TestFallbackErrors(t *testing.T) {
 		name:  "ambiguity among candidates that can run",
 		src:   fmt.Sprintf(twoRules, ""),
 		files: map[string]int{"A.in": 0, "A.other": 0},
-		want:  []string{"x/A.out can be made by rule slow (s=A) at Rulefile:4,1-12 and by rule fast (s=A) at Rulefile:8,1-12"},
+		want:  []string{"x/A.out can be made by rule slow (s=A) at Rulefile:4:1 and by rule fast (s=A) at Rulefile:8:1"},
 		check: func(t *testing.T, err error) {
 			var e *AmbiguityError
 			if !errors.As(err, &e) || len(e.Candidates) != 2 {
@@ -330,7 +330,7 @@ rule "a" { output = ["f.out"] }
 rule "b" { output = ["f.out"] }
 rule "c" { output = ["{x}.out"] }
 `,
-		want: []string{"f.out can be made by rule a at Rulefile:3,1-9 and by rule b at Rulefile:4,1-9"},
+		want: []string{"f.out can be made by rule a at Rulefile:3:1 and by rule b at Rulefile:4:1"},
 		check: func(t *testing.T, err error) {
 			if strings.Contains(err.Error(), "rule c") {
 				t.Errorf("the wildcard rule ranks lower, yet is named: %v", err)

@@ -122,3 +122,35 @@ func TestUserErrors(t *testing.T) {
 		})
 	}
 }
+
+// One problem, one diagnostic: an ambiguity is printed once, and every
+// location in it has the diagnostics' FILE:LINE:COL form.
+func TestAmbiguityPrintedOnce(t *testing.T) {
+	dir := workspace(t, map[string]string{"Rulefile": `rule "all" { input = ["a.txt"] }
+rule "one" {
+  output = ["{x}.txt"]
+  shell  = "echo 1 > ${output}"
+}
+rule "two" {
+  output = ["{y}.txt"]
+  shell  = "echo 2 > ${output}"
+}
+`})
+	r := flowmake(t, dir, "-n")
+	if r.code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", r.code, r.stderr)
+	}
+	for _, once := range []string{"Ambiguous rules for a.txt", "can be made by"} {
+		if n := strings.Count(r.stderr, once); n != 1 {
+			t.Errorf("%q printed %d times:\n%s", once, n, r.stderr)
+		}
+	}
+	for _, want := range []string{"Rulefile:2:1: Error", "rule two (y=a) at", "Rulefile:6:1", `ruleorder = ["one", "two"]`, "needed by rule all"} {
+		if !strings.Contains(r.stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, r.stderr)
+		}
+	}
+	if strings.Contains(r.stderr, ",1-") {
+		t.Errorf("a location in HCL's range format:\n%s", r.stderr)
+	}
+}

@@ -122,8 +122,8 @@ func TestFallbackCandidates(t *testing.T) {
 		{name: "neither can run: each candidate and its reason",
 			ruleorder: `ruleorder = ["fast", "slow"]`, code: 1,
 			stderr: []string{"no rule can make x/A.out, needed by rule all; each candidate fails: ",
-				"rule fast (s=A) at Rulefile:9,1-12: no rule makes A.other",
-				"rule slow (s=A) at Rulefile:4,1-12: no rule makes A.in"}},
+				"rule fast (s=A) at Rulefile:9:1: no rule makes A.other",
+				"rule slow (s=A) at Rulefile:4:1: no rule makes A.in"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -215,7 +215,9 @@ func buildError(o *options, wf *rules.Workflow, err error) error {
 	}
 	var ae *dag.AmbiguityError
 	if errors.As(err, &ae) {
+		// One diagnostic says it all; the error is not printed again.
 		writeDiagnostics(o, wf, ae.Diagnostics())
+		return errReported
 	}
 	return err
 }
