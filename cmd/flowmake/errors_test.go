@@ -18,52 +18,52 @@ func TestUserErrors(t *testing.T) {
 		{
 			name:     "syntax error",
 			rulefile: "rule \"a\" {\n  output = \"x\"\n  shell = \"echo\n}\n",
-			want:     []string{"Rulefile:3:"},
+			want:     []string{"Rulefile:3:16: Error: Unterminated template string"},
 		},
 		{
 			name:     "unknown block",
 			rulefile: "rules \"a\" {\n}\n",
-			want:     []string{"Rulefile:1:", "rules", "rule"},
+			want:     []string{"Rulefile:1:1: Error: Unsupported block type", `Blocks of type "rules" are not expected here`, `Did you mean "rule"?`},
 		},
 		{
 			name:     "unknown attribute with suggestion",
 			rulefile: "rule \"a\" {\n  output = \"x\"\n  shel = \"echo > x\"\n}\n",
-			want:     []string{"Rulefile:3:", "shel", `Did you mean "shell"?`},
+			want:     []string{"Rulefile:3:3: Error: Unsupported argument", `An argument named "shel" is not expected here`, `Did you mean "shell"?`},
 		},
 		{
 			name:     "wrong type",
 			rulefile: "rule \"a\" {\n  output  = \"x\"\n  threads = \"many\"\n  shell   = \"touch x\"\n}\n",
-			want:     []string{"Rulefile:3:", "threads"},
+			want:     []string{"Rulefile:3:13: Error: Incorrect attribute value type", `threads = "many"`},
 		},
 		{
 			name:     "undefined variable",
 			rulefile: "rule \"a\" {\n  output = \"x\"\n  shell  = \"echo ${inputs} > x\"\n}\n",
-			want:     []string{"Rulefile:3:", "inputs"},
+			want:     []string{"Rulefile:3:20: Error: Unknown variable", `There is no variable named "inputs"`, `Did you mean "input"?`},
 		},
 		{
 			name:     "undefined function",
 			rulefile: "rule \"a\" {\n  output = \"x\"\n  input  = explode(\"y\")\n  shell  = \"touch x\"\n}\n",
-			want:     []string{"Rulefile:3:", "explode"},
+			want:     []string{"Rulefile:3:12: Error: Call to unknown function", `There is no function named "explode"`},
 		},
 		{
 			name:     "input wildcard not in outputs",
 			rulefile: "rule \"a\" {\n  input  = \"in/{sample}.txt\"\n  output = \"out/{name}.txt\"\n  shell  = \"cp ${input} ${output}\"\n}\n",
-			want:     []string{"Rulefile:2:", "sample"},
+			want:     []string{"Rulefile:2:13: Error: Wildcard not in outputs", "{sample}"},
 		},
 		{
 			name:     "bad constraint regex",
 			rulefile: "rule \"a\" {\n  output = \"out/{name,[a-z}.txt\"\n  shell  = \"touch ${output}\"\n}\n",
-			want:     []string{"Rulefile:2:", "name"},
+			want:     []string{"Rulefile:2:12: Error: Invalid output pattern", "{name,[a-z}"},
 		},
 		{
 			name:     "unused rule still validated",
 			rulefile: "rule \"all\" {\n  input = \"x\"\n}\nrule \"x\" {\n  output = \"x\"\n  shell = \"touch x\"\n}\nrule \"unused\" {\n  output = \"y/{s}\"\n  log    = \"logs/{t}.log\"\n  shell  = \"true\"\n}\n",
-			want:     []string{"Rulefile:10:", "t"},
+			want:     []string{"Rulefile:10:13: Error: Wildcard not in outputs", "{t}", `in rule "unused"`},
 		},
 		{
 			name:     "ambiguous rules",
 			rulefile: "rule \"all\" {\n  input = \"out/a.txt\"\n}\nrule \"one\" {\n  output = \"out/{x}.txt\"\n  shell = \"touch ${output}\"\n}\nrule \"two\" {\n  output = \"out/{y}.txt\"\n  shell = \"touch ${output}\"\n}\n",
-			want:     []string{"out/a.txt", "one", "two", "ruleorder"},
+			want:     []string{"Rulefile:4:1: Error: Ambiguous rules for out/a.txt", "rule one (x=a) at Rulefile:4:1", "rule two (y=a) at", `ruleorder = ["one", "two"]`},
 		},
 		{
 			name:     "missing input names the chain",
@@ -74,23 +74,23 @@ func TestUserErrors(t *testing.T) {
 		{
 			name:     "cycle",
 			rulefile: "rule \"all\" {\n  input = \"a.txt\"\n}\nrule \"ab\" {\n  input  = \"b.txt\"\n  output = \"a.txt\"\n  shell  = \"cp b.txt a.txt\"\n}\nrule \"ba\" {\n  input  = \"a.txt\"\n  output = \"b.txt\"\n  shell  = \"cp a.txt b.txt\"\n}\n",
-			want:     []string{"cycle", "ab", "ba"},
+			want:     []string{"flowmake: dependency cycle: ab -> ba -> ab"},
 		},
 		{
 			name:     "target nothing can make",
 			rulefile: "rule \"a\" {\n  output = \"x\"\n  shell  = \"touch x\"\n}\n",
 			args:     []string{"-n", "nothing/here.txt"},
-			want:     []string{"nothing/here.txt"},
+			want:     []string{"flowmake: no rule makes target nothing/here.txt and it does not exist"},
 		},
 		{
 			name:     "evaluation error names rule and wildcards",
 			rulefile: "config {\n  units = { a = \"data/a.fq\" }\n}\nrule \"all\" {\n  input = [\"out/b.txt\"]\n}\nrule \"map\" {\n  input  = [config.units[wildcards.sample]]\n  output = \"out/{sample}.txt\"\n  shell  = \"cp ${input} ${output}\"\n}\n",
-			want:     []string{"Rulefile:8:", "map", "sample=b"},
+			want:     []string{"Rulefile:8:25: Error: Invalid index", "flowmake: could not evaluate rule map (sample=b), needed by rule all"},
 		},
 		{
 			name:     "missing Rulefile",
 			rulefile: "",
-			want:     []string{"Rulefile"},
+			want:     []string{"Error: No Rulefile", "There is no Rulefile at Rulefile", "flowmake reads a workflow written in HCL"},
 		},
 	}
 	for _, tt := range tests {
