@@ -22,6 +22,8 @@ import (
 	"github.com/flowmake/flowmake/rules"
 )
 
+// A command keeps bash's options, its exit status and its signals, also
+// when it is too long for one exec argument and runs from a file.
 func TestLocalExit(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -38,19 +40,25 @@ func TestLocalExit(t *testing.T) {
 		{"terminated", "kill -TERM $$", -1, 15},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var out bytes.Buffer
-			r := Local{Stdout: &out, Stderr: &out}.Run(context.Background(), Spec{Command: tt.command, Dir: t.TempDir()})
-			if r.ExitCode != tt.exit || r.Signal != tt.signal || r.Err != nil {
-				t.Errorf("got exit %d signal %d err %v, want exit %d signal %d", r.ExitCode, r.Signal, r.Err, tt.exit, tt.signal)
-			}
-			if r.OK() != (tt.exit == 0 && tt.signal == 0) {
-				t.Errorf("OK() = %v", r.OK())
-			}
-			if r.Start.IsZero() || r.End.Before(r.Start) {
-				t.Errorf("times %v %v", r.Start, r.End)
-			}
-		})
+		for _, size := range []string{"short", "long"} {
+			t.Run(tt.name+" "+size, func(t *testing.T) {
+				command := tt.command
+				if size == "long" {
+					command = long(command)
+				}
+				var out bytes.Buffer
+				r := Local{Stdout: &out, Stderr: &out}.Run(context.Background(), Spec{Command: command, Dir: t.TempDir()})
+				if r.ExitCode != tt.exit || r.Signal != tt.signal || r.Err != nil {
+					t.Errorf("got exit %d signal %d err %v, want exit %d signal %d\n%s", r.ExitCode, r.Signal, r.Err, tt.exit, tt.signal, out.String())
+				}
+				if r.OK() != (tt.exit == 0 && tt.signal == 0) {
+					t.Errorf("OK() = %v", r.OK())
+				}
+				if r.Start.IsZero() || r.End.Before(r.Start) {
+					t.Errorf("times %v %v", r.Start, r.End)
+				}
+			})
+		}
 	}
 }
 

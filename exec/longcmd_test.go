@@ -19,33 +19,6 @@ func long(command string) string {
 	return "# " + strings.Repeat("x", 130<<10) + "\n" + command
 }
 
-// A long command keeps bash's options, its exit status and its signals.
-func TestLongCommandExit(t *testing.T) {
-	tests := []struct {
-		name    string
-		command string
-		exit    int
-		signal  int
-	}{
-		{"success", "true", 0, 0},
-		{"exit code", "exit 3", 3, 0},
-		{"errexit", "false; echo not reached", 1, 0},
-		{"pipefail", "false | true", 1, 0},
-		{"nounset", "echo $FLOWMAKE_SURELY_UNSET", 1, 0},
-		{"killed by a signal", "kill -KILL $$", -1, 9},
-		{"terminated", "kill -TERM $$", -1, 15},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var out bytes.Buffer
-			r := Local{Stdout: &out, Stderr: &out}.Run(context.Background(), Spec{Command: long(tt.command), Dir: t.TempDir()})
-			if r.ExitCode != tt.exit || r.Signal != tt.signal || r.Err != nil {
-				t.Errorf("got exit %d signal %d err %v, want exit %d signal %d\n%s", r.ExitCode, r.Signal, r.Err, tt.exit, tt.signal, out.String())
-			}
-		})
-	}
-}
-
 // The file that ran sits beside the capture: gone after a success, kept
 // after a failure, and never the job's stdin.
 func TestLongCommandFile(t *testing.T) {
