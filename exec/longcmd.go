@@ -33,19 +33,20 @@ func commandFile(spec Spec) string {
 // from the wrong place) and whether it is a temporary file that must go
 // whatever happens.
 func writeCommandFile(spec Spec) (string, bool, error) {
+	var f *os.File
+	var err error
+	temp := true
 	if rel := commandFile(spec); rel != "" {
-		p, err := filepath.Abs(resolve(spec.Dir, rel))
-		if err == nil {
-			err = os.WriteFile(p, []byte(spec.Command), 0o644)
+		temp = false
+		var p string
+		if p, err = filepath.Abs(resolve(spec.Dir, rel)); err == nil {
+			f, err = os.Create(p)
 		}
-		if err != nil {
-			return "", false, fmt.Errorf("write command file: %w", err)
-		}
-		return p, false, nil
+	} else {
+		f, err = os.CreateTemp("", "flowmake-cmd-*.sh")
 	}
-	f, err := os.CreateTemp("", "flowmake-cmd-*.sh")
 	if err != nil {
-		return "", true, fmt.Errorf("write command file: %w", err)
+		return "", temp, fmt.Errorf("write command file: %w", err)
 	}
 	_, err = f.WriteString(spec.Command)
 	if cerr := f.Close(); err == nil {
@@ -53,9 +54,9 @@ func writeCommandFile(spec Spec) (string, bool, error) {
 	}
 	if err != nil {
 		os.Remove(f.Name())
-		return "", true, fmt.Errorf("write command file: %w", err)
+		return "", temp, fmt.Errorf("write command file: %w", err)
 	}
-	return f.Name(), true, nil
+	return f.Name(), temp, nil
 }
 
 // shownBytes is how much of a long command's start and end a failure

@@ -147,7 +147,7 @@ func closestName(given string, candidates []string) string {
 func buildTargets(wf *rules.Workflow, o *options) []string {
 	var extra []string
 	for _, n := range slices.Concat(o.forceRules, o.until) {
-		if r := wf.ByName[n]; r != nil && !hasWildcards(r) {
+		if r := wf.ByName[n]; r != nil && len(r.Wildcards()) == 0 {
 			extra = append(extra, n)
 		}
 	}
@@ -164,15 +164,6 @@ func buildTargets(wf *rules.Workflow, o *options) []string {
 		}
 	}
 	return targets
-}
-
-func hasWildcards(r *rules.Rule) bool {
-	for _, p := range r.Patterns {
-		if p.HasWildcards() {
-			return true
-		}
-	}
-	return false
 }
 
 // writeWarnings prints the warnings of rule evaluation, each once: the
