@@ -229,7 +229,7 @@ func (b *builder) resolveTargets(targets []string) error {
 			for _, r := range b.wf.Rules {
 				names = append(names, r.Name)
 			}
-			missing.DidYouMean = closest(path.Clean(missing.Target), names)
+			missing.DidYouMean = Closest(path.Clean(missing.Target), names)
 			return missing
 		}
 		if err != nil {

@@ -215,18 +215,14 @@ func (b *builder) renumber() {
 	for _, j := range old {
 		b.node(j).visit = white
 	}
-	type fr struct {
-		n    *node
-		next int
-	}
-	var st []fr
+	var st []frame
 	for _, root := range append(append([]*Job(nil), b.g.Targets...), old...) {
 		rn := b.node(root)
 		if rn.visit != white {
 			continue
 		}
 		rn.visit = gray
-		st = append(st[:0], fr{n: rn})
+		st = append(st[:0], frame{n: rn})
 		for len(st) > 0 {
 			f := &st[len(st)-1]
 			if f.next < len(f.n.job.Deps) {
@@ -234,7 +230,7 @@ func (b *builder) renumber() {
 				f.next++
 				if d.visit == white {
 					d.visit = gray
-					st = append(st, fr{n: d})
+					st = append(st, frame{n: d})
 				}
 				continue
 			}

@@ -234,13 +234,13 @@ func (b *builder) suggestFile(p string) string {
 			names = append(names, q)
 		}
 	}
-	return closest(p, names)
+	return Closest(p, names)
 }
 
-// closest returns the candidate nearest to given within a typo's distance
+// Closest returns the candidate nearest to given within a typo's distance
 // (the limit hclsyntax and rules use), a difference in case only first,
 // ties broken by name.
-func closest(given string, candidates []string) string {
+func Closest(given string, candidates []string) string {
 	sort.Strings(candidates)
 	best, bestDist := "", 3
 	for _, c := range candidates {

@@ -40,8 +40,12 @@ func (b *builder) cut(n *node) error {
 	sort.Strings(names)
 	for _, k := range names {
 		piece := periodicPiece(wc[k])
-		if piece == "" || !b.ruleOnChain(n) {
+		if piece == "" {
 			continue
+		}
+		// The chain does not depend on k: walk it once.
+		if !b.ruleOnChain(n) {
+			return nil
 		}
 		return &RecursionError{Rule: n.job.Spec.Rule, Wildcards: wc, Wildcard: k, Piece: piece, Chain: b.chainFrom(n.job)}
 	}

@@ -222,7 +222,7 @@ func (b *builder) ancientOnly(j *Job) map[*Job]bool {
 		if d == nil {
 			continue
 		}
-		if j.Spec.Inputs[i].Flags&rules.Ancient != 0 && b.inputTime(j, i) != absent {
+		if b.ancientEdge(j, i) {
 			if anc == nil {
 				anc = map[*Job]bool{}
 			}

@@ -100,7 +100,7 @@ func mib(n int64) string {
 func posAt(src []byte, off int) hcl.Pos {
 	line := 1 + bytes.Count(src[:off], []byte("\n"))
 	bol := bytes.LastIndexByte(src[:off], '\n') + 1
-	return hcl.Pos{Line: line, Column: 1 + utf8.RuneCount(src[bol:off]), Byte: off}
+	return posOnLine(src, bol, line, off)
 }
 
 func (s *limitScan) cur() *scanFrame {

@@ -93,9 +93,10 @@ func (e *evaluator) renderInto(b []byte, expr hcl.Expression, ctx *hcl.EvalConte
 		if len(x.Traversal) == 2 && !shadowed(ctx, e.ctx, root) {
 			if ix, ok := x.Traversal[1].(hcl.TraverseIndex); ok && ix.Key.Type() == cty.Number && ix.Key.IsKnown() && !ix.Key.IsNull() {
 				if ps := e.set(root); ps != nil {
-					i, acc := ix.Key.AsBigFloat().Int64()
-					if !ix.Key.AsBigFloat().IsInt() || acc != 0 || i < 0 || i >= int64(len(ps.paths)) {
-						e.errorf(x.SrcRange, "Invalid index", "%s has %d %s; %s is not one of them.", root, len(ps.paths), pluralPaths(len(ps.paths)), ix.Key.AsBigFloat().Text('g', -1))
+					bf := ix.Key.AsBigFloat()
+					i, acc := bf.Int64()
+					if !bf.IsInt() || acc != 0 || i < 0 || i >= int64(len(ps.paths)) {
+						e.errorf(x.SrcRange, "Invalid index", "%s has %d %s; %s is not one of them.", root, len(ps.paths), pluralPaths(len(ps.paths)), bf.Text('g', -1))
 						return b, false
 					}
 					return appendMaybeQuoted(b, ps.paths[i].Path, quote), true

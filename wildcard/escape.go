@@ -40,10 +40,7 @@ func (p *Pattern) Escape(path string) *EscapeError {
 	}
 	// The values leave only together with the text around them: name
 	// the one that holds the first byte out.
-	byName := make([]string, len(p.names))
-	for k, name := range p.names {
-		byName[k] = vals[name]
-	}
+	byName := p.byName(vals)
 	at := p.leaves(path, byName)
 	if at < 0 {
 		return nil // refused for another reason, such as the search budget

@@ -170,33 +170,32 @@ func (w *globWalk) dir(p string, states []int) {
 			child = p + "/" + child
 		}
 		isDir := e.IsDir()
+		var linked fs.FileInfo // the target, for a symbolic link
 		if e.Type()&fs.ModeSymlink != 0 {
 			fi, err := fs.Stat(w.fsys, child)
 			if err != nil {
 				continue // dangling
 			}
-			if fi.IsDir() {
-				if _, ok := identity(fi); ok && slices.ContainsFunc(next, w.more) {
-					w.links = append(w.links, pending{child, next})
-				}
-				if slices.Contains(next, len(w.elems)) {
-					w.hits = append(w.hits, child)
-				}
+			if !fi.IsDir() && !fi.Mode().IsRegular() {
 				continue
 			}
-			if !fi.Mode().IsRegular() {
-				continue
-			}
+			isDir, linked = fi.IsDir(), fi
 		} else if !isDir && !e.Type().IsRegular() {
 			continue // devices, pipes, sockets
 		}
 		if slices.Contains(next, len(w.elems)) {
 			w.hits = append(w.hits, child)
 		}
-		if isDir && slices.ContainsFunc(next, w.more) {
-			if fi, err := e.Info(); err == nil && w.enter(fi) {
-				w.dir(child, next)
+		if !isDir || !slices.ContainsFunc(next, w.more) {
+			continue
+		}
+		if linked != nil {
+			// Walked once the real directories are (see walkGlob).
+			if _, ok := identity(linked); ok {
+				w.links = append(w.links, pending{child, next})
 			}
+		} else if fi, err := e.Info(); err == nil && w.enter(fi) {
+			w.dir(child, next)
 		}
 	}
 }

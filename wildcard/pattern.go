@@ -273,8 +273,6 @@ func (p *Pattern) match(path string, stay bool) (map[string]string, bool) {
 		return nil, false
 	}
 	mid := path[len(pre) : len(path)-len(suf)]
-	// Only such a path can leave through the text between the values.
-	check := stay && risky(path)
 	if p.single {
 		if p.anyNonNL {
 			// ".+" is everything but a newline; skip the regexp.
@@ -284,7 +282,7 @@ func (p *Pattern) match(path string, stay bool) (map[string]string, bool) {
 		} else if !p.mid.MatchString(mid) {
 			return nil, false
 		}
-		if stay && Escapes(mid) || check && p.leaves(path, []string{mid}) >= 0 {
+		if stay && (Escapes(mid) || risky(path) && p.leaves(path, []string{mid}) >= 0) {
 			return nil, false
 		}
 		return map[string]string{p.names[0]: mid}, true
@@ -296,26 +294,32 @@ func (p *Pattern) match(path string, stay bool) (map[string]string, bool) {
 		// binding exists at all.
 		return nil, false
 	}
+	// Only such a path can leave through the text between the values;
+	// decided once the regexp matched, as most paths tried do not.
+	check := stay && risky(path)
 	vals := make(map[string]string, len(p.names))
 	for i, k := range p.occ {
 		g := p.group[i]
 		v := mid[loc[2*g]:loc[2*g+1]]
 		prev, seen := vals[p.names[k]]
 		if v == "" && !p.empty[k] || seen && prev != v || stay && Escapes(v) {
-			return p.search(path, mid, stay)
+			return p.search(path, mid, stay, check)
 		}
 		vals[p.names[k]] = v
 	}
-	if check {
-		byName := make([]string, len(p.names))
-		for k, name := range p.names {
-			byName[k] = vals[name]
-		}
-		if p.leaves(path, byName) >= 0 {
-			return p.search(path, mid, stay)
-		}
+	if check && p.leaves(path, p.byName(vals)) >= 0 {
+		return p.search(path, mid, stay, check)
 	}
 	return vals, true
+}
+
+// byName lists vals (by name) in the order of p.names, as leaves wants.
+func (p *Pattern) byName(vals map[string]string) []string {
+	out := make([]string, len(p.names))
+	for k, name := range p.names {
+		out[k] = vals[name]
+	}
+	return out
 }
 
 // risky reports whether path might leave the working directory: only such
@@ -363,9 +367,9 @@ func (p *Pattern) leaves(path string, vals []string) int {
 // search finds a binding for the text between prefix and suffix by
 // backtracking over the occurrences, trying the longest value first (close to
 // the regexp's greedy choice). It is the slow path of Match. With stay, a
-// binding must not leave the working directory (path is the whole text).
-func (p *Pattern) search(path, s string, stay bool) (map[string]string, bool) {
-	check := stay && risky(path)
+// binding must not leave the working directory (path is the whole text);
+// check is stay && risky(path), as match computed it.
+func (p *Pattern) search(path, s string, stay, check bool) (map[string]string, bool) {
 	// A value may not end inside a multi-byte rune, as with the regexp;
 	// bytes of invalid UTF-8 are runes of their own, as there.
 	inside := make([]bool, len(s)+1)

@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
-	"strings"
 
-	"github.com/agext/levenshtein"
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/flowmake/flowmake/dag"
@@ -116,28 +114,12 @@ func checkRuleNames(wf *rules.Workflow, flag string, names []string) error {
 		for i, r := range wf.Rules {
 			all[i] = r.Name
 		}
-		if s := closestName(n, all); s != "" {
+		if s := dag.Closest(n, all); s != "" {
 			hint = "; did you mean " + s + "?"
 		}
 		return usagef("%s %s: no such rule%s (%s takes rule names, up to the next option; put targets before it or after --)", flag, n, hint, flag)
 	}
 	return nil
-}
-
-// closestName is the candidate within a typo's distance of given (the
-// limit rules and dag use), a difference in case only first.
-func closestName(given string, candidates []string) string {
-	best, bestDist := "", 3
-	for _, c := range candidates {
-		d := levenshtein.Distance(given, c, nil)
-		if strings.EqualFold(given, c) {
-			d = 0
-		}
-		if d < bestDist {
-			best, bestDist = c, d
-		}
-	}
-	return best
 }
 
 // buildTargets is what the graph is resolved for: the targets given (else
