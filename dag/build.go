@@ -51,6 +51,10 @@ type node struct {
 	via    string // the file this job was first needed for; "" for a rule target
 	parent *node  // the job that first needed this one; nil for a target
 	depth  int32  // jobs between this one and a target, through parent
+	// root is the target at the end of the parent chain (n itself for a
+	// target), nearRoot the job just below it: what chainOf shows of a
+	// deep chain's end.
+	root, nearRoot *node
 	// registered: evaluated, and its outputs offered to Producer. Unlike
 	// state, only the builder's goroutine touches it.
 	registered bool
@@ -376,18 +380,60 @@ func (b *builder) resolve() error {
 	defer b.stopPipe() // on an error in expand
 	for len(wave) > 0 {
 		b.startPipe(wave)
-		for _, n := range wave {
+		for i, n := range wave {
+			if i%1024 == 1023 {
+				if err := b.stopped(); err != nil {
+					return err
+				}
+			}
 			if n.state == evaluated && n.err == nil {
 				if err := b.expand(n); err != nil {
 					return err
 				}
 			}
 		}
+		if err := b.stopped(); err != nil {
+			return err
+		}
 		if wave, err = b.evalFresh(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// cancelled reports whether the caller's context is done.
+func (b *builder) cancelled() bool {
+	return b.opts.Context != nil && b.opts.Context.Err() != nil
+}
+
+// stopped says why resolution must end now: the caller's context is
+// done, or the graph has outgrown MaxJobs. Resolution calls it between
+// pieces of work small enough that it ends within milliseconds.
+func (b *builder) stopped() error {
+	if ctx := b.opts.Context; ctx != nil {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	max := b.opts.MaxJobs
+	if max <= 0 {
+		max = DefaultMaxJobs
+	}
+	if len(b.nodes) <= max {
+		return nil
+	}
+	b.stopPipe() // it may be writing a job's Spec
+	perRule := map[*rules.Rule]int{}
+	e := &TooManyJobsError{Max: max}
+	for _, n := range b.nodes {
+		r := n.job.Spec.Rule
+		perRule[r]++
+		if perRule[r] > e.Count {
+			e.Rule, e.Count = r.Name, perRule[r]
+		}
+	}
+	return e
 }
 
 // evalFresh evaluates the jobs created since the last call (those the
@@ -417,7 +463,7 @@ func (b *builder) evalFresh() ([]*node, error) {
 			wg.Go(func() {
 				for {
 					i := int(next.Add(1)) - 1
-					if i >= len(jobs) {
+					if i >= len(jobs) || i%256 == 0 && b.cancelled() {
 						return
 					}
 					eval(i)
@@ -427,8 +473,14 @@ func (b *builder) evalFresh() ([]*node, error) {
 		wg.Wait()
 	} else {
 		for i := piped; i < len(jobs); i++ {
+			if i%256 == 0 && b.cancelled() {
+				break
+			}
 			eval(i)
 		}
+	}
+	if b.cancelled() {
+		return nil, b.opts.Context.Err() // some jobs are not evaluated
 	}
 	for i, n := range jobs {
 		j := n.job
@@ -560,9 +612,14 @@ func (b *builder) job(r *rules.Rule, wc map[string]string, via string, parent *J
 	}{j: Job{ID: len(b.nodes), Key: key, Spec: &rules.Job{Rule: r, Wildcards: wc}}}
 	n := &jn.n
 	n.job, n.via = &jn.j, via
+	n.root = n
 	if parent != nil {
 		n.parent = b.node(parent)
 		n.depth = n.parent.depth + 1
+		n.root, n.nearRoot = n.parent.root, n.parent.nearRoot
+		if n.depth == 1 {
+			n.nearRoot = n
+		}
 	}
 	b.jobs[key] = n
 	b.nodes = append(b.nodes, n)
@@ -641,7 +698,18 @@ func (b *builder) chainFrom(j *Job) []Link {
 	return chainOf(b.node(j))
 }
 
+// chainOf is n's chain as messages show it (see shortChain): all of it
+// when it is short, else n, a placeholder for the middle and the two
+// links at the target's end. Built from the nodes' root pointers, it
+// costs the same at any depth; failures deep in a graph are many, and
+// walking each one's chain made fallback quadratic.
 func chainOf(n *node) []Link {
+	if n.depth+1 > maxChainShown {
+		return []Link{{Job: n.job, File: n.via},
+			{File: fmt.Sprintf("(%d more)", n.depth+1-3)},
+			{Job: n.nearRoot.job, File: n.nearRoot.via},
+			{Job: n.root.job, File: n.root.via}}
+	}
 	var out []Link
 	for ; n != nil; n = n.parent {
 		out = append(out, Link{Job: n.job, File: n.via})

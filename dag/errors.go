@@ -48,8 +48,11 @@ func (l Link) String() string {
 }
 
 // ChainString joins links the way graph errors show them, needing job
-// first: "results/C.bam (rule align, sample=C) <- rule all".
+// first: "results/C.bam (rule align, sample=C) <- rule all". A long chain
+// is shortened (see shortChain), so a message stays a line or two however
+// deep the graph.
 func ChainString(chain []Link) string {
+	chain = shortChain(chain)
 	parts := make([]string, len(chain))
 	for i, l := range chain {
 		parts[i] = l.String()
@@ -274,10 +277,23 @@ type UnresolvableError struct {
 	Failed []Failure // in the order they were tried
 }
 
-func (e *UnresolvableError) Error() string {
+func (e *UnresolvableError) Error() string { return e.message(2) }
+
+// message spells out the candidates' failures levels deep: below that a
+// candidate that is itself unresolvable is named, not explained, so that
+// fallback through a deep graph does not make a message of megabytes.
+func (e *UnresolvableError) message(levels int) string {
 	parts := make([]string, len(e.Failed))
 	for i, f := range e.Failed {
-		parts[i] = f.Candidate.String() + ": " + f.Err.Error()
+		why := ""
+		if u, ok := f.Err.(*UnresolvableError); ok && levels <= 1 {
+			why = fmt.Sprintf("no rule can make %s (%d candidates fail)", u.File, len(u.Failed))
+		} else if ok {
+			why = u.message(levels - 1)
+		} else {
+			why = f.Err.Error()
+		}
+		parts[i] = f.Candidate.String() + ": " + why
 	}
 	return fmt.Sprintf("no rule can make %s%s; each candidate fails: %s",
 		e.File, neededBy(e.Chain), strings.Join(parts, "; "))
@@ -300,24 +316,52 @@ type RecursionError struct {
 	Wildcards map[string]string
 	Wildcard  string // the periodic wildcard
 	Piece     string // the piece it repeats
-	Depth     int    // the depth limit hit, when Piece is ""
+	Depth     int    // the depth limit hit, when Piece and Long are ""
+	Long      string // the file too long for any file system it was needed for
 	Chain     []Link // the cut job first, the target last
 }
 
 func (e *RecursionError) Error() string {
 	name := jobKey(e.Rule.Name, e.Wildcards)
+	if e.Long != "" {
+		return fmt.Sprintf("path too long at %s: %s... is %d bytes, more than a file system holds (%d, or %d a name); does a rule's input grow its own output pattern?%s",
+			name, clip(e.Long, 60), len(e.Long), maxPathLen, maxNameLen, neededBy(e.Chain))
+	}
 	if e.Piece == "" {
 		return fmt.Sprintf("dependency chain deeper than %d jobs at %s%s; does a rule's input grow its own output pattern?",
-			e.Depth, name, neededBy(shortChain(e.Chain)))
+			e.Depth, name, neededBy(e.Chain))
 	}
 	return fmt.Sprintf("recursion cut at rule %s: wildcard %s repeats %q (periodic wildcard), so the rule would need itself forever; constrain the wildcard in %s's output%s",
-		e.Rule.Name, e.Wildcard, e.Piece, e.Rule.Name, neededBy(shortChain(e.Chain)))
+		e.Rule.Name, e.Wildcard, e.Piece, e.Rule.Name, neededBy(e.Chain))
 }
+
+// TooManyJobsError stops a graph that grows past Options.MaxJobs.
+type TooManyJobsError struct {
+	Max   int
+	Rule  string // the rule with the most jobs: the likely runaway
+	Count int    // its jobs
+}
+
+func (e *TooManyJobsError) Error() string {
+	return fmt.Sprintf("resolution stopped at %d jobs, %d of them of rule %s: the graph keeps growing; check that rule's inputs, or raise the limit with --max-jobs if the workflow is really this big",
+		e.Max, e.Count, e.Rule)
+}
+
+// clip shortens s to n bytes for a message.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// maxChainShown is the longest chain a message shows whole.
+const maxChainShown = 5
 
 // shortChain keeps a long chain readable: the first link, a placeholder
 // for the middle, and the last two.
 func shortChain(chain []Link) []Link {
-	if len(chain) <= 5 {
+	if len(chain) <= maxChainShown {
 		return chain
 	}
 	out := []Link{chain[0], {File: fmt.Sprintf("(%d more)", len(chain)-3)}}

@@ -1,8 +1,10 @@
 package dag
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -354,8 +356,8 @@ rule "c" { output = ["{x}.out"] }
 			"(19 more) <- a/x.txt (rule rec, base=a) <- rule all"},
 		check: func(t *testing.T, err error) {
 			var e *RecursionError
-			if !errors.As(err, &e) || e.Rule.Name != "rec" || e.Wildcard != "base" || e.Piece != "/sub" || len(e.Chain) != 22 {
-				t.Errorf("want *RecursionError for rec, base, /sub with a chain of 22, got %#v", err)
+			if !errors.As(err, &e) || e.Rule.Name != "rec" || e.Wildcard != "base" || e.Piece != "/sub" || len(e.Chain) != 4 || e.Chain[1].File != "(19 more)" {
+				t.Errorf("want *RecursionError for rec, base, /sub with a chain of 22 shown as 4, got %#v", err)
 			}
 		},
 	}, {
@@ -372,6 +374,44 @@ rule "up" {
 			var e *RecursionError
 			if !errors.As(err, &e) || e.Depth != 300 {
 				t.Errorf("want *RecursionError at depth 300, got %#v", err)
+			}
+		},
+	}, {
+		// The name grows by the golden ratio each level (the Fibonacci
+		// word: a -> ab, b -> a), which never repeats a piece four times,
+		// but after a dozen levels no file system holds it.
+		name: "a name that keeps growing is cut when no file system could hold it",
+		src: `
+rule "all" { input = ["d/ab.txt"] }
+rule "dbl" {
+  input  = ["d/${replace(replace(replace(wildcards.s, "a", "A"), "b", "a"), "A", "ab")}.txt"]
+  output = ["d/{s}.txt"]
+}
+`,
+		want: []string{"path too long at dbl (s=", "more than a file system holds (4096, or 255 a name)", "<- d/ab.txt (rule dbl, s=ab) <- rule all"},
+		check: func(t *testing.T, err error) {
+			var e *RecursionError
+			if !errors.As(err, &e) || e.Rule.Name != "dbl" || len(e.Long) <= maxNameLen || len(e.Chain) != 4 || !regexp.MustCompile(`^\((\d|1[0-3]) more\)$`).MatchString(e.Chain[1].File) {
+				t.Errorf("want *RecursionError for a long name within 16 levels, got %#v", err)
+			}
+		},
+	}, {
+		// Two inputs a level, each a new name: the graph doubles per level
+		// without a long name or a repeated piece. The job cut ends it.
+		name: "a graph that fans out without end stops at MaxJobs",
+		src: `
+rule "all" { input = ["t/r.txt"] }
+rule "tree" {
+  input  = ["t/${wildcards.n}0.txt", "t/${wildcards.n}1.txt"]
+  output = ["t/{n}.txt"]
+}
+`,
+		opts: Options{MaxJobs: 500},
+		want: []string{"resolution stopped at 500 jobs", "of rule tree", "raise the limit with --max-jobs"},
+		check: func(t *testing.T, err error) {
+			var e *TooManyJobsError
+			if !errors.As(err, &e) || e.Max != 500 || e.Rule != "tree" || e.Count < 500 {
+				t.Errorf("want *TooManyJobsError for tree at 500, got %#v", err)
 			}
 		},
 	}}
@@ -480,5 +520,62 @@ func TestPeriodicPiece(t *testing.T) {
 		if got := periodicPiece(tt.v); got != tt.want {
 			t.Errorf("periodicPiece(%q) = %q, want %q", tt.v, got, tt.want)
 		}
+	}
+}
+
+// A cancelled context stops resolution with its error, however much is
+// left to resolve.
+func TestResolveStopsOnCancel(t *testing.T) {
+	src := `
+rule "all" { input = expand("out/{i}.txt", { i = range(5000) }) }
+rule "one" { output = ["out/{i}.txt"] }
+`
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := Build(parse(t, src), Options{Stat: disk(nil), Context: ctx})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err = %v, want context.Canceled", err)
+	}
+	if _, err := Build(parse(t, src), Options{Stat: disk(nil), Context: context.Background()}); err != nil {
+		t.Fatalf("without cancel: %v", err)
+	}
+}
+
+// Found by FuzzResolve: two rules that each make the other's input one
+// level deeper ("x/" in front, where the periodic check, which looks at a
+// value's end, does not see it), with fallback between them at every
+// level. The path-length cut ends it, and the error stays a few lines:
+// it once nested every level's failures in full, megabytes of text.
+func TestRunawayFallbackEnds(t *testing.T) {
+	src := `ruleorder = ["b", "a"]
+rule "l" { input = ["x/A.out"] }
+rule "a" {
+  input  = ["{s}.in"]
+  output = ["{s}.out"]
+}
+rule "b" {
+  input  = ["{s}"]
+  output = ["x/{s}"]
+}
+rule "c" {
+  input  = ["x/{s}.out"]
+  output = ["{s}.in"]
+}`
+	// The cut holds at any length; a shorter one keeps the test quick
+	// (fallback through cycles costs depth squared).
+	defer func(n int) { maxPathLen = n }(maxPathLen)
+	maxPathLen = 600
+	_, err := Build(parse(t, src), Options{Stat: disk(map[string]int{"A.other": 0})})
+	if err == nil {
+		t.Fatal("no error")
+	}
+	msg := err.Error()
+	for _, w := range []string{"no rule can make x/A.out, needed by rule l", "dependency cycle", "candidates fail)"} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("error lacks %q:\n%s", w, msg)
+		}
+	}
+	if len(msg) > 4000 {
+		t.Errorf("error is %d bytes; a message must stay readable:\n%.2000s", len(msg), msg)
 	}
 }

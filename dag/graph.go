@@ -90,6 +90,7 @@
 package dag
 
 import (
+	"context"
 	"io/fs"
 
 	"github.com/hashicorp/hcl/v2"
@@ -175,4 +176,16 @@ type Options struct {
 	ForceRules []string  // -R: jobs of these rules and everything downstream
 	Until      []string  // --until: run only jobs of these rules and their upstream
 	Checker    Checker   // nil: timestamps only
+	// Context stops resolution (and the Resolver's re-resolution after a
+	// checkpoint) early with its error; nil means never.
+	Context context.Context
+	// MaxJobs cuts a graph that grows past this many jobs with a
+	// *TooManyJobsError; 0 means DefaultMaxJobs.
+	MaxJobs int
 }
+
+// DefaultMaxJobs bounds resolution's memory (about 2 KB a job) when a
+// workflow's demand grows without end in a way no other cut catches: a
+// rule fanning out into ever new names. Twice the largest workflows we
+// measure (bench/), far below what fills a machine.
+const DefaultMaxJobs = 2_000_000

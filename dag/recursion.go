@@ -1,6 +1,18 @@
 package dag
 
-import "sort"
+import (
+	"sort"
+	"strings"
+)
+
+// Limits of the file systems flowmake runs on (Linux's PATH_MAX and
+// NAME_MAX): a longer path can neither exist nor be made, so a job needed
+// for one is cut rather than resolved. This stops a rule whose input
+// grows its own name faster than by a repeated piece ("{s}" from
+// "{s}x{s}") within a few levels. maxPathLen is a variable for tests.
+var maxPathLen = 4096
+
+const maxNameLen = 255
 
 // maxDepth (a variable for tests) cuts resolution that grows without repeating itself (an input
 // computed as a longer and longer name): no real chain is this deep, and
@@ -23,6 +35,9 @@ func (b *builder) cut(n *node) error {
 	}
 	if int(n.depth) > maxDepth {
 		return &RecursionError{Rule: n.job.Spec.Rule, Wildcards: n.job.Spec.Wildcards, Depth: maxDepth, Chain: b.chainFrom(n.job)}
+	}
+	if tooLong(n.via) {
+		return &RecursionError{Rule: n.job.Spec.Rule, Wildcards: n.job.Spec.Wildcards, Long: n.via, Chain: b.chainFrom(n.job)}
 	}
 	if len(n.via) < minRepeat {
 		return nil // values are parts of via: none is long enough to repeat
@@ -50,6 +65,24 @@ func (b *builder) cut(n *node) error {
 		return &RecursionError{Rule: n.job.Spec.Rule, Wildcards: wc, Wildcard: k, Piece: piece, Chain: b.chainFrom(n.job)}
 	}
 	return nil
+}
+
+// tooLong reports whether no file system could hold path p.
+func tooLong(p string) bool {
+	if len(p) <= maxNameLen {
+		return false
+	}
+	if len(p) > maxPathLen {
+		return true
+	}
+	for p != "" {
+		var name string
+		name, p, _ = strings.Cut(p, "/")
+		if len(name) > maxNameLen {
+			return true
+		}
+	}
+	return false
 }
 
 // ruleOnChain reports whether n's rule needs n through its parents.

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/flowmake/flowmake/workdir"
 )
 
 // Fake is an Executor for tests: it records every call and how many ran
@@ -87,7 +89,7 @@ func (f *Fake) Run(ctx context.Context, spec Spec) Result {
 	}
 	if r.OK() && f.Outputs {
 		for _, o := range spec.Outputs {
-			p := resolve(spec.Dir, o)
+			p := workdir.Dir(spec.Dir).Path(o)
 			if err := os.MkdirAll(filepath.Dir(p), 0o777); err != nil {
 				r.Err = err
 				break

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/flowmake/flowmake/workdir"
 )
 
 // Local runs jobs as processes on this machine: a command under
@@ -61,12 +63,13 @@ func (l Local) Run(ctx context.Context, spec Spec) Result {
 
 // run fills r from the finished process; the error is a failure to start.
 func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
+	wd := workdir.Dir(spec.Dir)
 	dirsFor := append([]string{spec.Benchmark, spec.Capture}, spec.Outputs...)
 	for _, p := range append(dirsFor, spec.Logs...) {
 		if p == "" {
 			continue
 		}
-		if err := os.MkdirAll(filepath.Dir(resolve(spec.Dir, p)), 0o777); err != nil {
+		if err := os.MkdirAll(filepath.Dir(wd.Path(p)), 0o777); err != nil {
 			return err
 		}
 	}
@@ -80,11 +83,11 @@ func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
 	// never shows stale lines, and a log the command did not write exists
 	// afterwards, empty.
 	for _, p := range spec.Logs {
-		if err := os.Remove(resolve(spec.Dir, p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		if err := os.Remove(wd.Path(p)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("remove old log %s: %w", p, err)
 		}
 	}
-	defer createMissing(spec.Dir, spec.Logs)
+	defer createMissing(wd, spec.Logs)
 	file := ""
 	if spec.Script == "" && len(spec.Command) > maxArgCommand {
 		f, temp, err := writeCommandFile(spec)
@@ -130,7 +133,7 @@ func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
 	}
 	var capture io.Writer
 	if spec.Capture != "" {
-		f, err := os.Create(resolve(spec.Dir, spec.Capture))
+		f, err := os.Create(wd.Path(spec.Capture))
 		if err != nil {
 			return fmt.Errorf("capture output: %w", err)
 		}
@@ -166,7 +169,7 @@ func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
 		return nil
 	}
 	if spec.Benchmark != "" && r.ExitCode == 0 && r.Signal == 0 {
-		if err := writeBenchmark(resolve(spec.Dir, spec.Benchmark), time.Since(r.Start), cmd.ProcessState); err != nil {
+		if err := writeBenchmark(wd.Path(spec.Benchmark), time.Since(r.Start), cmd.ProcessState); err != nil {
 			return fmt.Errorf("write benchmark %s: %w", spec.Benchmark, err)
 		}
 	}
@@ -229,7 +232,7 @@ func (l Local) wait(ctx context.Context, cmd *osexec.Cmd, kill <-chan struct{}) 
 		case <-waited:
 			exited, waited = true, nil // a nil channel is never selected again
 		case <-tick.C:
-			if exited && syscall.Kill(-pgid, 0) == syscall.ESRCH {
+			if exited && !groupAlive(pgid) {
 				return true // the whole group ended within the grace period
 			}
 		case <-kill:
@@ -268,7 +271,7 @@ func commandLine(spec Spec, file string) ([]string, error) {
 		return []string{"Rscript", spec.Script}, nil
 	}
 	// Run by path, never looked up in PATH.
-	p, err := filepath.Abs(resolve(spec.Dir, spec.Script))
+	p, err := filepath.Abs(workdir.Dir(spec.Dir).Path(spec.Script))
 	if err != nil {
 		return nil, err
 	}
@@ -292,9 +295,9 @@ func writeJobFile(doc []byte) (string, error) {
 }
 
 // createMissing creates the files of paths that do not exist, empty.
-func createMissing(dir string, paths []string) {
+func createMissing(wd workdir.Dir, paths []string) {
 	for _, p := range paths {
-		f, err := os.OpenFile(resolve(dir, p), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		f, err := os.OpenFile(wd.Path(p), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 		if err == nil {
 			f.Close()
 		}

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/flowmake/flowmake/workdir"
 )
 
 // maxArgCommand is the longest command handed to bash as its -c
@@ -39,7 +41,7 @@ func writeCommandFile(spec Spec) (string, bool, error) {
 	if rel := commandFile(spec); rel != "" {
 		temp = false
 		var p string
-		if p, err = filepath.Abs(resolve(spec.Dir, rel)); err == nil {
+		if p, err = filepath.Abs(workdir.Dir(spec.Dir).Path(rel)); err == nil {
 			f, err = os.Create(p)
 		}
 	} else {
@@ -80,7 +82,7 @@ func shortCommand(spec Spec) Spec {
 	}
 	where := ""
 	if rel := commandFile(spec); rel != "" {
-		if _, err := os.Stat(resolve(spec.Dir, rel)); err == nil {
+		if _, err := os.Stat(workdir.Dir(spec.Dir).Path(rel)); err == nil {
 			where = "; the whole command is in " + rel
 		}
 	}

@@ -10,19 +10,12 @@ import (
 
 	"github.com/flowmake/flowmake/dag"
 	"github.com/flowmake/flowmake/rules"
+	"github.com/flowmake/flowmake/workdir"
 )
 
 // pollEvery is how often missing outputs are looked for again during
 // LatencyWait.
 const pollEvery = 100 * time.Millisecond
-
-// resolve makes a job path relative to the run directory usable from here.
-func resolve(dir, p string) string {
-	if filepath.IsAbs(p) || dir == "" {
-		return p
-	}
-	return filepath.Join(dir, p)
-}
 
 // settleOutputs finishes a job that exited 0: it creates or touches its
 // touch() outputs, waits up to latency for the others to appear, and
@@ -32,11 +25,12 @@ func settleOutputs(ctx context.Context, j *dag.Job, dir string, latency time.Dur
 	if j.Spec == nil {
 		return nil
 	}
+	wd := workdir.Dir(dir)
 	outs := j.Spec.Outputs
 	now := time.Now()
 	for _, o := range outs {
 		if o.Flags&rules.Touch != 0 {
-			if err := touch(resolve(dir, o.Path), now); err != nil {
+			if err := touch(wd.Path(o.Path), now); err != nil {
 				return err
 			}
 		}
@@ -45,7 +39,7 @@ func settleOutputs(ctx context.Context, j *dag.Job, dir string, latency time.Dur
 	for {
 		missing := ""
 		for _, o := range outs {
-			if _, err := os.Lstat(resolve(dir, o.Path)); err != nil {
+			if _, err := os.Lstat(wd.Path(o.Path)); err != nil {
 				missing = o.Path
 				break
 			}
@@ -67,7 +61,7 @@ func settleOutputs(ctx context.Context, j *dag.Job, dir string, latency time.Dur
 	}
 	for _, o := range outs {
 		if o.Flags&rules.Protected != 0 {
-			if err := protect(resolve(dir, o.Path)); err != nil {
+			if err := protect(wd.Path(o.Path)); err != nil {
 				return fmt.Errorf("protect %s: %w", o.Path, err)
 			}
 		}
@@ -123,7 +117,7 @@ func removeOutputs(j *dag.Job, dir string) {
 		if inputs[c] || c == "." || c == ".." || c == "/" || c == "" {
 			continue
 		}
-		removePath(resolve(dir, c), o.Flags&rules.Directory != 0)
+		removePath(workdir.Dir(dir).Path(c), o.Flags&rules.Directory != 0)
 	}
 }
 
@@ -179,7 +173,7 @@ func (s *scheduler) releaseTemps(j *dag.Job) {
 				ts.left[p] = n
 				if n == 0 {
 					delete(ts.left, p)
-					removePath(resolve(s.opts.Dir, p), o.Flags&rules.Directory != 0)
+					removePath(workdir.Dir(s.opts.Dir).Path(p), o.Flags&rules.Directory != 0)
 				}
 			}
 		}

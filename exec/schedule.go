@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/flowmake/flowmake/dag"
+	"github.com/flowmake/flowmake/rules"
 )
 
 // Options steer Run.
@@ -352,6 +353,17 @@ func (s *scheduler) start(j *dag.Job) {
 // runJob runs one job with its retries and settles its outputs; it is
 // the only code besides Run's loop that touches the job's files.
 func (s *scheduler) runJob(j *dag.Job, spec Spec) {
+	// A panic here would end the process with a goroutine dump, past the
+	// top level's recover: it fails this job instead, so the run ends
+	// cleanly and says where to report it.
+	defer func() {
+		if p := recover(); p != nil {
+			removeOutputs(j, spec.Dir)
+			now := time.Now()
+			err := fmt.Errorf("internal error: %v; this is a bug in flowmake, please report it at %s", p, rules.BugReports)
+			s.results <- finished{job: j, spec: spec, res: Result{ExitCode: -1, Err: err, Start: now, End: now}}
+		}
+	}()
 	if h := s.opts.Hooks.BeforeStart; h != nil {
 		if err := h(j, spec); err != nil {
 			now := time.Now()

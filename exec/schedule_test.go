@@ -437,6 +437,37 @@ func TestHooks(t *testing.T) {
 	}
 }
 
+// A panic while a job is handled fails that job, with a bug-report
+// line, and the run goes on; it never reaches the user as a goroutine dump.
+func TestPanicInJobFailsTheJob(t *testing.T) {
+	var b graph
+	b.job("a")
+	b.job("boom")
+	hooks := Hooks{BeforeStart: func(j *dag.Job, _ Spec) error {
+		if j.Key == "boom" {
+			panic("broken hook")
+		}
+		return nil
+	}}
+	fake := &Fake{}
+	s, err := run(t, b.plan(), fake, Options{Cores: 1, KeepGoing: true, Hooks: hooks})
+	if !errors.Is(err, ErrFailed) {
+		t.Fatalf("err = %v", err)
+	}
+	if s.Failed != 1 || s.Failures[0].Job.Key != "boom" {
+		t.Fatalf("summary %+v", s)
+	}
+	msg := s.Failures[0].Result.Err.Error()
+	for _, w := range []string{"internal error: broken hook", "bug in flowmake", rules.BugReports} {
+		if !strings.Contains(msg, w) {
+			t.Errorf("failure %q lacks %q", msg, w)
+		}
+	}
+	if !slices.Contains(fake.Names(), "a") {
+		t.Error("the other job did not run")
+	}
+}
+
 // files makes files (with parents) under dir.
 func files(t *testing.T, dir string, names ...string) {
 	t.Helper()

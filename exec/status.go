@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flowmake/flowmake/dag"
+	"github.com/flowmake/flowmake/workdir"
 )
 
 // Status hears what a run does, on the scheduler goroutine: the plain
@@ -96,10 +97,10 @@ func (p *Printer) Finished(j *dag.Job, spec Spec, r Result) {
 	// The rule's logs, then what the job printed: a log may hold only
 	// what the command sent there (2> ${log}).
 	for _, l := range spec.Logs {
-		writeTail(&b, resolve(spec.Dir, l), n, "log "+l)
+		writeTail(&b, workdir.Dir(spec.Dir).Path(l), n, "log "+l)
 	}
 	if spec.Capture != "" {
-		writeTail(&b, resolve(spec.Dir, spec.Capture), n, "output, in full in "+spec.Capture)
+		writeTail(&b, workdir.Dir(spec.Dir).Path(spec.Capture), n, "output, in full in "+spec.Capture)
 	}
 	p.write(b.String())
 }

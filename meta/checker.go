@@ -9,6 +9,7 @@ import (
 
 	"github.com/flowmake/flowmake/dag"
 	"github.com/flowmake/flowmake/rules"
+	"github.com/flowmake/flowmake/workdir"
 )
 
 // Checker refines the timestamp verdict with what the store knows; it is
@@ -34,7 +35,7 @@ import (
 type Checker struct {
 	s   *Store
 	t   Triggers
-	dir string
+	dir workdir.Dir
 
 	mu      sync.Mutex
 	scripts map[string]string        // script path -> CodeHash of its text
@@ -52,7 +53,7 @@ type ruleHash struct {
 // NewChecker returns a checker over s with the triggers t. dir is the
 // working directory that the jobs' paths and script paths are relative to.
 func NewChecker(s *Store, t Triggers, dir string) *Checker {
-	return &Checker{s: s, t: t, dir: dir, scripts: make(map[string]string), shells: make(map[*rules.Rule]ruleHash)}
+	return &Checker{s: s, t: t, dir: workdir.Dir(dir), scripts: make(map[string]string), shells: make(map[*rules.Rule]ruleHash)}
 }
 
 // Err returns the first store error a Check met. Check cannot return
@@ -198,7 +199,7 @@ func sameInputs(v *recordView, inputs []rules.Path) bool {
 }
 
 func (c *Checker) exists(p string) bool {
-	_, err := os.Stat(resolve(c.dir, p))
+	_, err := os.Stat(c.dir.Path(p))
 	return err == nil
 }
 
@@ -216,7 +217,7 @@ func (c *Checker) contentSame(r *Reader, spec *rules.Job) (bool, error) {
 		if _, changed := listChange(rec.Inputs, inputs); changed {
 			return false, nil
 		}
-		ofi, err := os.Stat(resolve(c.dir, p))
+		ofi, err := os.Stat(c.dir.Path(p))
 		if err != nil {
 			return false, nil
 		}
@@ -227,7 +228,7 @@ func (c *Checker) contentSame(r *Reader, spec *rules.Job) (bool, error) {
 			}
 			ifi, seen := stats[in.Path]
 			if !seen {
-				ifi, _ = os.Stat(resolve(c.dir, in.Path))
+				ifi, _ = os.Stat(c.dir.Path(in.Path))
 				stats[in.Path] = ifi
 			}
 			if ifi == nil {
@@ -240,7 +241,7 @@ func (c *Checker) contentSame(r *Reader, spec *rules.Job) (bool, error) {
 			if !ok || want.Size != ifi.Size() {
 				return false, nil
 			}
-			got, err := c.s.hashAt(r, key(in.Path), resolve(c.dir, in.Path))
+			got, err := c.s.hashAt(r, key(in.Path), c.dir.Path(in.Path))
 			if err != nil || got.Sum != want.Sum {
 				return false, nil
 			}
@@ -272,8 +273,8 @@ func (c *Checker) codeHash(spec *rules.Job) string {
 
 // scriptHash hashes a script's text, or its path when it cannot be read
 // (the job will fail on it anyway).
-func scriptHash(dir, script string) string {
-	b, err := os.ReadFile(resolve(dir, script))
+func scriptHash(dir workdir.Dir, script string) string {
+	b, err := os.ReadFile(dir.Path(script))
 	if err != nil {
 		return CodeHash("script: " + script)
 	}
@@ -347,7 +348,7 @@ func (c *Checker) FinishTime(output string) (time.Time, bool) {
 func (c *Checker) Record(j *dag.Job, start, end time.Time, exit int, version string) Record {
 	rec := newRecord(j.Spec, c.codeHash(j.Spec), start, end, exit, version)
 	if c.t.Content {
-		rec.InputHashes = c.s.HashInputs(c.dir, rec.Inputs)
+		rec.InputHashes = c.s.hashInputs(c.dir, rec.Inputs)
 	}
 	return rec
 }
@@ -358,7 +359,7 @@ func (c *Checker) Record(j *dag.Job, start, end time.Time, exit int, version str
 func NewRecord(j *dag.Job, dir string, start, end time.Time, exit int, version string) Record {
 	code := shellHash(j.Spec)
 	if j.Spec.Script != "" {
-		code = scriptHash(dir, j.Spec.Script)
+		code = scriptHash(workdir.Dir(dir), j.Spec.Script)
 	}
 	return newRecord(j.Spec, code, start, end, exit, version)
 }

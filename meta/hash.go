@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"math/big"
 	"os"
-	"path/filepath"
 	"slices"
 	"strconv"
 	"sync"
@@ -17,6 +16,8 @@ import (
 	"github.com/cespare/xxhash/v2"
 	"github.com/zclconf/go-cty/cty"
 	ctyjson "github.com/zclconf/go-cty/cty/json"
+
+	"github.com/flowmake/flowmake/workdir"
 )
 
 // racyWindow: a file modified this recently is hashed but its hash is not
@@ -191,14 +192,6 @@ func appendJSONString(b []byte, s string) []byte {
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b }}
 
-// resolve returns the file system path of a path relative to dir.
-func resolve(dir, p string) string {
-	if dir == "" || filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(dir, p)
-}
-
 // HashFile returns the size, mtime and content hash of path. A relative
 // path is relative to the working directory (the parent of the .flowmake
 // directory), not to the process's. The hash is cached in the store by
@@ -207,7 +200,7 @@ func resolve(dir, p string) string {
 // with the next write transaction or by Close.
 func (s *Store) HashFile(path string) (FileHash, error) {
 	k := key(path)
-	return s.hashAt(nil, k, resolve(s.root, k))
+	return s.hashAt(nil, k, s.root.Path(k))
 }
 
 // HashInputs hashes the inputs (relative to dir) for Record.InputHashes.
@@ -215,10 +208,14 @@ func (s *Store) HashFile(path string) (FileHash, error) {
 // the content check then cannot vouch for them and keeps the timestamp
 // verdict.
 func (s *Store) HashInputs(dir string, inputs []string) map[string]FileHash {
+	return s.hashInputs(workdir.Dir(dir), inputs)
+}
+
+func (s *Store) hashInputs(dir workdir.Dir, inputs []string) map[string]FileHash {
 	var out map[string]FileHash
 	for _, in := range inputs {
 		k := key(in)
-		h, err := s.hashAt(nil, k, resolve(dir, k))
+		h, err := s.hashAt(nil, k, dir.Path(k))
 		if err != nil {
 			continue
 		}

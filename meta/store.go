@@ -13,6 +13,8 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
+
+	"github.com/flowmake/flowmake/workdir"
 )
 
 const (
@@ -87,10 +89,10 @@ type Mark struct {
 // Store is the metadata store of one working directory. Its methods are
 // safe for concurrent use; Close must come after all other calls returned.
 type Store struct {
-	db       *bolt.DB // nil: read-only store without a database file
-	path     string   // the database file
-	dir      string   // the .flowmake directory
-	root     string   // the working directory: relative paths resolve here
+	db       *bolt.DB    // nil: read-only store without a database file
+	path     string      // the database file
+	dir      string      // the .flowmake directory
+	root     workdir.Dir // the working directory: relative paths resolve here
 	readOnly bool
 
 	// Group commit: the first writer leads and commits everything queued
@@ -134,7 +136,7 @@ func Open(dir string, opts OpenOptions) (*Store, error) {
 	s := &Store{
 		path:     path,
 		dir:      dir,
-		root:     filepath.Dir(filepath.Clean(dir)),
+		root:     workdir.Dir(filepath.Dir(filepath.Clean(dir))),
 		readOnly: opts.ReadOnly,
 		pending:  make(map[string]FileHash),
 	}

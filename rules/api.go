@@ -3,6 +3,7 @@ package rules
 import (
 	"fmt"
 	"io"
+	"regexp"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -77,18 +78,43 @@ func WriteDiagnostics(out io.Writer, diags hcl.Diagnostics, files map[string]*hc
 		width = 80
 	}
 	w := hcl.NewDiagnosticTextWriter(out, files, uint(width), false)
+	// A line of 200,000 characters quoted in a snippet helps no one.
+	plain := hcl.NewDiagnosticTextWriter(out, nil, uint(width), false)
 	for _, d := range diags {
+		dw := w
+		if d.Subject != nil {
+			if f := files[d.Subject.Filename]; f != nil && d.Subject.Start.Byte <= len(f.Bytes) && !shortLine(f.Bytes, d.Subject.Start.Byte) {
+				dw = plain
+			}
+		}
 		if d.Subject != nil {
 			s := d.Subject.Start
 			if _, err := fmt.Fprintf(out, "%s:%d:%d: ", d.Subject.Filename, s.Line, s.Column); err != nil {
 				return err
 			}
 		}
-		if err := w.WriteDiagnostic(d); err != nil {
+		if err := dw.WriteDiagnostic(oneFormat(d)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// hclRange is hcl.Range's String form, FILE:LINE,COL-COL or
+// FILE:LINE,COL-LINE,COL, which HCL's own details (and an earlier
+// definition's range) use.
+var hclRange = regexp.MustCompile(`([^\s:(]+):(\d+),(\d+)-\d+(,\d+)?`)
+
+// oneFormat returns d with the ranges in its detail written FILE:LINE:COL,
+// the form every diagnostic starts with, so a message has one location
+// format.
+func oneFormat(d *hcl.Diagnostic) *hcl.Diagnostic {
+	if !hclRange.MatchString(d.Detail) {
+		return d
+	}
+	c := *d
+	c.Detail = hclRange.ReplaceAllString(d.Detail, "$1:$2:$3")
+	return &c
 }
 
 // Workflow returns the workflow the rule belongs to, e.g. to render Eval's

@@ -18,6 +18,7 @@ import (
 	"github.com/zclconf/go-cty/cty/function/stdlib"
 
 	"github.com/flowmake/flowmake/wildcard"
+	"github.com/flowmake/flowmake/workdir"
 )
 
 // mark is the type of the cty marks this package puts on values, so they
@@ -322,8 +323,9 @@ func stringList(ss []string, pathMark bool) cty.Value {
 	return cty.ListVal(vals)
 }
 
-// globWildcardsFunc resolves patterns against dir ("" = the working
-// directory). Its values are file names, so they carry the path mark.
+// globWildcardsFunc resolves patterns against the working directory dir
+// ("" is the process's), as workdir.Dir does every job path. Its values
+// are file names, so they carry the path mark.
 func globWildcardsFunc(dir string) function.Function {
 	return function.New(&function.Spec{
 		Params: []function.Parameter{{Name: "pattern", Type: cty.String}},
@@ -343,10 +345,7 @@ func globWildcardsFunc(dir string) function.Function {
 		},
 		Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
 			pattern := args[0].AsString()
-			root := dir
-			if root == "" {
-				root = "."
-			}
+			root := workdir.Dir(dir).OS()
 			rel := wildcard.Clean(pattern)
 			if strings.HasPrefix(rel, "/") {
 				// Absolute patterns are allowed; fs.FS paths never start with "/".

@@ -108,8 +108,10 @@ func bareWords(expr hclsyntax.Expression) bool {
 
 var (
 	snakemakeRuleRe = regexp.MustCompile(`(?m)^(rule|checkpoint)[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]*:`)
-	stringAttrLine  = regexp.MustCompile(`^\s*([a-z]+)\s*=\s*(.*?)\s*$`)
-	keywordArgRe    = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=([^=].*|)$`)
+	// Top-level Snakefile lines that come before the rules.
+	snakemakeDirectiveRe = regexp.MustCompile(`^[ \t]*((configfile|include|workdir|localrules|ruleorder|wildcard_constraints|envvars|container|containerized|conda|singularity|pepfile|pepschema|report|onstart|onsuccess|onerror)[ \t]*:|(import|from)[ \t]+[A-Za-z_])`)
+	stringAttrLine       = regexp.MustCompile(`^\s*([a-z]+)\s*=\s*(.*?)\s*$`)
+	keywordArgRe         = regexp.MustCompile(`^\s*([A-Za-z_][A-Za-z0-9_]*)\s*=([^=].*|)$`)
 )
 
 // syntaxHints replaces HCL's syntax errors for common slips in one file
@@ -134,6 +136,13 @@ func syntaxHints(src []byte, name string, diags hcl.Diagnostics) hcl.Diagnostics
 			break
 		}
 	}
+	if m == nil && len(diags) > 0 && diags[0].Subject != nil && diags[0].Subject.Filename == name {
+		// A Snakefile often starts with configfile: or import, where HCL
+		// stops understanding it before it reaches the first rule.
+		if first := diags[0].Subject.Start.Byte; first <= len(src) && snakemakeDirectiveRe.Match(src[bytes.LastIndexByte(src[:first], '\n')+1:]) {
+			m = snakemakeRuleRe.FindSubmatchIndex(src)
+		}
+	}
 	if m != nil {
 		rule := string(src[m[4]:m[5]])
 		return hcl.Diagnostics{{
@@ -146,7 +155,10 @@ func syntaxHints(src []byte, name string, diags hcl.Diagnostics) hcl.Diagnostics
 	}
 	var out hcl.Diagnostics
 	hinted := map[int]bool{} // lines already explained
-	for _, d := range diags {
+	for i, d := range diags {
+		if i == maxSyntaxErrors {
+			break
+		}
 		if d.Severity != hcl.DiagError || d.Subject == nil || d.Subject.Filename != name || d.Subject.Start.Byte > len(src) {
 			out = append(out, d)
 			continue
@@ -164,6 +176,12 @@ func syntaxHints(src []byte, name string, diags hcl.Diagnostics) hcl.Diagnostics
 	}
 	return out
 }
+
+// maxSyntaxErrors is how many of a file's syntax errors get a hint; the
+// rest are dropped. A binary file or a pasted script makes one error per
+// character, and hinting each reads its line again: on one long line that
+// took minutes. The loader reports only the first error anyway.
+const maxSyntaxErrors = 20
 
 // lineHint returns a hint for the syntax error d, or nil.
 func lineHint(src []byte, d *hcl.Diagnostic) *hcl.Diagnostic {

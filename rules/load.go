@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -128,6 +129,12 @@ func (l *loader) readFile(name string, from *hcl.Range, stack []includer) {
 	if err != nil {
 		abs = filepath.Clean(name)
 	}
+	// Files are known by their real path: through a link to its own
+	// directory (deep/deep -> .) a file would include itself 40 times,
+	// each under a longer name, until the OS says ELOOP.
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
 	for i, s := range stack {
 		if s.abs == abs {
 			chain := make([]string, 0, len(stack)-i+1)
@@ -195,6 +202,46 @@ func snakefileBeside(rulefile string) string {
 	return ""
 }
 
+// binaryDiag returns an error when src holds a NUL byte, which no text
+// file does: -s or an include named a binary file (a BAM, a gzipped
+// Rulefile). HCL would report each of its bytes, and print them.
+func binaryDiag(src []byte, name string) *hcl.Diagnostic {
+	at := bytes.IndexByte(src, 0)
+	if at < 0 {
+		return nil
+	}
+	pos := posAt(src, at)
+	end := pos
+	end.Byte++
+	end.Column++
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Binary file",
+		Detail:   fmt.Sprintf("%s holds a NUL byte, so it is not a text file: a Rulefile is HCL text in UTF-8. Check that -s or the include names the Rulefile.", name),
+		Subject:  &hcl.Range{Filename: name, Start: pos, End: end},
+	}
+}
+
+// firstSyntaxError keeps the first of a file's syntax errors (and the
+// warnings). The parser goes on after an error and reports what follows
+// from it: an unterminated string is three errors, one per line it
+// swallowed. One problem is printed once; the author fixes it and runs
+// again, as with Python's and Snakemake's syntax errors.
+func firstSyntaxError(diags hcl.Diagnostics) hcl.Diagnostics {
+	out := diags[:0:0]
+	seen := false
+	for _, d := range diags {
+		if d.Severity == hcl.DiagError {
+			if seen {
+				continue
+			}
+			seen = true
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
 // includer is a file on the include stack: its absolute path, to detect
 // cycles, and its name as given, for messages.
 type includer struct{ abs, name string }
@@ -202,6 +249,12 @@ type includer struct{ abs, name string }
 // parseFile parses one file's source and, when reading from disk, its
 // includes.
 func (l *loader) parseFile(src []byte, name string, stack []includer) {
+	if d := binaryDiag(src, name); d != nil {
+		l.wf.Files = append(l.wf.Files, name) // no snippet: it would print the bytes
+		l.diags = append(l.diags, d)
+		l.broken = true
+		return
+	}
 	if d := checkLimits(src, name); d != nil {
 		// A snippet of a line of 100,000 parentheses would help no one:
 		// the source is shown only when the line is short.
@@ -215,7 +268,7 @@ func (l *loader) parseFile(src []byte, name string, stack []includer) {
 	}
 	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
 	if diags.HasErrors() {
-		diags = syntaxHints(src, name, diags)
+		diags = firstSyntaxError(syntaxHints(src, name, diags))
 	}
 	if file != nil {
 		l.wf.sources[name] = file

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -18,7 +19,7 @@ func TestUserErrors(t *testing.T) {
 		{
 			name:     "syntax error",
 			rulefile: "rule \"a\" {\n  output = \"x\"\n  shell = \"echo\n}\n",
-			want:     []string{"Rulefile:3:16: Error: Unterminated template string"},
+			want:     []string{"Rulefile:3:16: Error: Invalid multi-line string", "Quoted strings may not be split over multiple lines"},
 		},
 		{
 			name:     "unknown block",
@@ -85,7 +86,7 @@ func TestUserErrors(t *testing.T) {
 		{
 			name:     "evaluation error names rule and wildcards",
 			rulefile: "config {\n  units = { a = \"data/a.fq\" }\n}\nrule \"all\" {\n  input = [\"out/b.txt\"]\n}\nrule \"map\" {\n  input  = [config.units[wildcards.sample]]\n  output = \"out/{sample}.txt\"\n  shell  = \"cp ${input} ${output}\"\n}\n",
-			want:     []string{"Rulefile:8:25: Error: Invalid index", "flowmake: could not evaluate rule map (sample=b), needed by rule all"},
+			want:     []string{"Rulefile:8:25: Error: Invalid index", "In rule map (sample=b), needed by rule all."},
 		},
 		{
 			name:     "missing Rulefile",
@@ -116,12 +117,21 @@ func TestUserErrors(t *testing.T) {
 					t.Errorf("stderr lacks %q:\n%s", w, r.stderr)
 				}
 			}
+			// Each case is one problem, printed once: one diagnostic or
+			// one "flowmake:" line, never both, never twice.
+			if n := len(problemLine.FindAllString(r.stderr, -1)); n != 1 {
+				t.Errorf("the problem is printed %d times, want once:\n%s", n, r.stderr)
+			}
 			if strings.Contains(r.stderr, "goroutine ") || strings.Contains(r.stderr, "panic:") {
 				t.Errorf("stack trace in output:\n%s", r.stderr)
 			}
 		})
 	}
 }
+
+// problemLine is the first line of a diagnostic ("Rulefile:3:5: Error:
+// ...", "Error: No Rulefile") or of a plain message ("flowmake: ...").
+var problemLine = regexp.MustCompile(`(?m)^(\S+: )?Error: |^flowmake: `)
 
 // One problem, one diagnostic: an ambiguity is printed once, and every
 // location in it has the diagnostics' FILE:LINE:COL form.

@@ -67,7 +67,8 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 		}
 		return spec
 	}
-	sum, err := exec.Run(o.interrupt, plan, exec.Local{Stdout: o.stdout, Stderr: o.stderr}, exec.Options{
+	o.signals.arm()
+	sum, err := exec.Run(o.signals.ctx, plan, exec.Local{Stdout: o.stdout, Stderr: o.stderr}, exec.Options{
 		SpecFor:     specFor,
 		Cores:       o.cores,
 		Resources:   o.caps,
@@ -77,7 +78,7 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 		Hooks:       hooks,
 		LatencyWait: seconds(o.latencyWait),
 		Grace:       seconds(o.grace),
-		Kill:        o.kill,
+		Kill:        o.signals.kill,
 	})
 	switch {
 	case sum.Interrupted:

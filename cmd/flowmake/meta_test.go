@@ -211,7 +211,7 @@ func TestBrokenMetadataIsReportedNotDeleted(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := countsWorkspace(t)
 			mustRun(t, dir)
-			before := snapshot(t, dir)
+			before := workFiles(t, dir)
 			tt.breakIt(t, filepath.Join(dir, ".flowmake", "meta.db"))
 			for _, args := range [][]string{nil, {"-n"}} {
 				r := flowmake(t, dir, args...)
@@ -222,7 +222,7 @@ func TestBrokenMetadataIsReportedNotDeleted(t *testing.T) {
 					t.Errorf("panic:\n%s", r.stderr)
 				}
 			}
-			after := snapshot(t, dir)
+			after := workFiles(t, dir)
 			for path := range before {
 				if _, ok := after[path]; !ok {
 					t.Errorf("%s was deleted", path)
@@ -232,8 +232,8 @@ func TestBrokenMetadataIsReportedNotDeleted(t *testing.T) {
 	}
 }
 
-// snapshot lists the regular files under dir outside .flowmake.
-func snapshot(t *testing.T, dir string) map[string]bool {
+// workFiles lists the regular files under dir outside .flowmake.
+func workFiles(t *testing.T, dir string) map[string]bool {
 	t.Helper()
 	files := map[string]bool{}
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {

@@ -1,20 +1,21 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"io"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/cobra"
+
+	"github.com/flowmake/flowmake/dag"
+
+	"github.com/flowmake/flowmake/workdir"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -48,6 +49,7 @@ type options struct {
 	rulefile    string
 	resources   []string
 	caps        map[string]int64 // resources, parsed by validate
+	maxJobs     int
 	latencyWait float64
 	grace       float64
 
@@ -57,17 +59,17 @@ type options struct {
 	cpuProfile      string
 
 	stdout, stderr io.Writer
-	// interrupt is closed on the first SIGINT/SIGTERM, kill on the second.
-	interrupt context.Context
-	kill      <-chan struct{}
+	// signals: interrupt is done on the first SIGINT/SIGTERM once armed,
+	// kill closed on the second.
+	signals *signals
 }
 
 // Main runs flowmake with args and returns the exit code. It is main
 // without os.Exit, so tests can call it with buffers.
 func Main(args []string, stdout, stderr io.Writer) int {
-	ctx, kill, stop := notifySignals()
-	defer stop()
-	opts := &options{stdout: stdout, stderr: stderr, interrupt: ctx, kill: kill}
+	sig := notifySignals(stderr)
+	defer sig.stop()
+	opts := &options{stdout: stdout, stderr: stderr, signals: sig}
 	cmd := newRootCmd(opts)
 	args, err := spreadRuleLists(args, cmd)
 	if err != nil {
@@ -101,37 +103,6 @@ func unwrapRunError(err error) error {
 		return re.err
 	}
 	return err
-}
-
-// notifySignals returns a context cancelled by the first SIGINT or SIGTERM
-// and a channel closed by the second, for "a second Ctrl-C kills at once".
-func notifySignals() (context.Context, <-chan struct{}, func()) {
-	ctx, cancel := context.WithCancel(context.Background())
-	kill := make(chan struct{})
-	sigs := make(chan os.Signal, 2)
-	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
-	done := make(chan struct{})
-	go func() {
-		n := 0
-		for {
-			select {
-			case <-sigs:
-				n++
-				if n == 1 {
-					cancel()
-				} else if n == 2 {
-					close(kill)
-				}
-			case <-done:
-				return
-			}
-		}
-	}()
-	return ctx, kill, func() {
-		signal.Stop(sigs)
-		close(done)
-		cancel()
-	}
 }
 
 func newRootCmd(o *options) *cobra.Command {
@@ -192,6 +163,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	f.StringVarP(&o.directory, "directory", "C", "", "working directory of the workflow (default: current directory)")
 	f.StringVarP(&o.rulefile, "rulefile", "s", "", "the Rulefile (default: Rulefile in the working directory)")
 	f.StringArrayVar(&o.resources, "resources", nil, "cap a resource over all running jobs, and per job: NAME=N (repeatable)")
+	f.IntVar(&o.maxJobs, "max-jobs", dag.DefaultMaxJobs, "stop resolution when the graph grows past N jobs (a runaway rule)")
 	f.Float64Var(&o.latencyWait, "latency-wait", 5, "seconds to wait for a job's outputs to appear (slow shared filesystems)")
 	f.Float64Var(&o.grace, "grace", 5, "seconds interrupted jobs get between SIGTERM and SIGKILL")
 	f.BoolVar(&o.rerunIncomplete, "rerun-incomplete", false, "rerun jobs left incomplete by an interrupted run (always done; accepted for Snakemake habits)")
@@ -352,12 +324,7 @@ func hasKey(m map[string]int, k string) bool {
 func isOption(w string) bool { return len(w) > 1 && w[0] == '-' }
 
 // path resolves a job path (relative to the workflow's working directory)
-// for the OS.
-func (o *options) path(p string) string {
-	if filepath.IsAbs(p) {
-		return p
-	}
-	return filepath.Join(o.directory, p)
-}
+// for the OS, as workdir.Dir does for every layer.
+func (o *options) path(p string) string { return workdir.Dir(o.directory).Path(p) }
 
 func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

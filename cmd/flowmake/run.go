@@ -1,10 +1,12 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 
@@ -72,6 +74,8 @@ func run(o *options) error {
 		ForceRules: o.forceRules,
 		Until:      o.until,
 		Checker:    checker,
+		Context:    o.signals.ctx,
+		MaxJobs:    o.maxJobs,
 	})
 	if err != nil {
 		return buildError(o, wf, err)
@@ -178,13 +182,20 @@ func writeDiagnostics(o *options, wf *rules.Workflow, diags hcl.Diagnostics) {
 func buildError(o *options, wf *rules.Workflow, err error) error {
 	var ee *dag.EvalError
 	if errors.As(err, &ee) {
-		writeDiagnostics(o, wf, ee.Diags)
-		needed := ""
+		// The diagnostics name the job ("In rule map (sample=b)."); what
+		// needed it goes into that sentence, not into a second message.
 		if len(ee.Chain) > 0 {
-			needed = ", needed by " + dag.ChainString(ee.Chain)
+			for _, d := range ee.Diags {
+				if d.Severity == hcl.DiagError && strings.HasSuffix(d.Detail, ".") {
+					d.Detail = d.Detail[:len(d.Detail)-1] + ", needed by " + dag.ChainString(ee.Chain) + "."
+				}
+			}
 		}
-		fmt.Fprintf(o.stderr, "flowmake: could not evaluate rule %s%s\n", ee.Job, needed)
+		writeDiagnostics(o, wf, ee.Diags)
 		return errReported
+	}
+	if errors.Is(err, context.Canceled) {
+		return errInterrupted
 	}
 	var ae *dag.AmbiguityError
 	if errors.As(err, &ae) {
