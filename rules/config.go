@@ -33,23 +33,33 @@ func (l *loader) applyOptions() {
 		cfg = deepMerge(cfg, v)
 	}
 	for _, kv := range l.opts.ConfigOverrides {
-		key, val, ok := strings.Cut(kv, "=")
-		key = strings.TrimSpace(key)
-		var keys []string
-		if ok && key != "" {
-			keys = strings.Split(key, ".")
-		}
-		if !ok || contains(keys, "") || len(keys) == 0 {
+		keys, val, err := SplitOverride(kv)
+		if err != nil {
 			l.diags = append(l.diags, &hcl.Diagnostic{
 				Severity: hcl.DiagError,
 				Summary:  "Invalid --config override",
-				Detail:   fmt.Sprintf("--config %q: write KEY=VALUE, e.g. samples=[a,b], n=7 or db.host=localhost.", kv),
+				Detail:   err.Error() + ".",
 			})
 			continue
 		}
 		cfg = setPath(cfg, keys, ParseConfigValue(val))
 	}
 	l.wf.Config = cfg
+}
+
+// SplitOverride splits a --config KEY=VALUE into the key's dotted parts
+// and the value's text. The CLI calls it too, so that a malformed one is
+// a usage error before anything is read.
+func SplitOverride(kv string) (keys []string, val string, err error) {
+	key, val, ok := strings.Cut(kv, "=")
+	key = strings.TrimSpace(key)
+	if ok && key != "" {
+		keys = strings.Split(key, ".")
+	}
+	if !ok || contains(keys, "") || len(keys) == 0 {
+		return nil, "", fmt.Errorf("--config %q: write KEY=VALUE, e.g. samples=[a,b], n=7 or db.host=localhost", kv)
+	}
+	return keys, val, nil
 }
 
 // ParseConfigValue reads a --config value the way Snakemake 7 does: it

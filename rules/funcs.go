@@ -433,8 +433,10 @@ func wholeNumberText(v cty.Value) (string, bool) {
 }
 
 // maxRange bounds range(): cty's own stops at 1024 values, a Terraform
-// guard far below the sample counts workflows have.
-const maxRange = 10_000_000
+// guard far below the sample counts workflows have. A million numbers,
+// as many paths as one expand makes, already cost a second and 200 MB
+// in cty; ten million made a dry run take a minute and gigabytes.
+const maxRange = 1 << 20
 
 // rangeFunc is range(end), range(start, end) or range(start, end, step),
 // as in cty's stdlib but with room for large workflows.

@@ -68,6 +68,10 @@ func checkLimits(src []byte, filename string) *hcl.Diagnostic {
 		Severity: hcl.DiagError,
 		Subject:  &hcl.Range{Filename: filename, Start: start, End: end},
 	}
+	if what == "char" {
+		d.Summary, d.Detail, _ = invalidInCode(src[at])
+		return d
+	}
 	if what == "nesting" {
 		d.Summary = "Expression nested too deeply"
 		d.Detail = fmt.Sprintf("Here brackets, braces, parentheses, strings and template directives are nested more than %d levels deep; flowmake allows %d. Flatten the expression: build parts of it in config, or split it over several attributes.", MaxNesting, MaxNesting)
@@ -76,6 +80,25 @@ func checkLimits(src []byte, filename string) *hcl.Diagnostic {
 		d.Detail = fmt.Sprintf("Here more than %d operators are chained in one expression; flowmake allows %d. Split the expression, or compute the value outside the Rulefile and read it with --configfile.", MaxOperators, MaxOperators)
 	}
 	return d
+}
+
+// invalidInCode says whether byte c can never stand outside strings and
+// comments, and then what HCL says of it, word for word. The pre-scan
+// stops at the first one: HCL would go on and make a token and an error
+// for every such byte, so a file of garbage took seconds and gigabytes
+// before its first error was shown.
+func invalidInCode(c byte) (summary, detail string, bad bool) {
+	switch {
+	case c == '`':
+		return "Invalid character", "The \"`\" character is not valid. To create a multi-line string, use the \"heredoc\" syntax, like \"<<EOT\".", true
+	case c == ';':
+		return "Invalid character", "The \";\" character is not valid. Use newlines to separate arguments and blocks, and commas to separate items in collection values.", true
+	case c == '^':
+		return "Unsupported operator", "Bitwise operators are not supported.", true
+	case c == '@' || c == '\\' || c == 0x7f || c < 0x20 && c != '\t' && c != '\n' && c != '\r':
+		return "Invalid character", "This character is not used within the language.", true
+	}
+	return "", "", false
 }
 
 // sizeDiag reports a Rulefile over MaxRulefileSize.
@@ -97,6 +120,35 @@ func mib(n int64) string {
 }
 
 // posAt converts a byte offset into an HCL position; columns count runes.
+// encodingDiag returns an error at the first byte of src that is not
+// UTF-8. HCL reports most such bytes itself, but it reads a lead byte and
+// the two bytes after it as one letter of a name, so "x = \xe7(" parses,
+// and the limit pre-scan, which reads bytes, would disagree with it about
+// where strings and brackets are.
+func encodingDiag(src []byte, name string) *hcl.Diagnostic {
+	if utf8.Valid(src) {
+		return nil
+	}
+	off := 0
+	for off < len(src) {
+		r, size := utf8.DecodeRune(src[off:])
+		if r == utf8.RuneError && size <= 1 {
+			break
+		}
+		off += size
+	}
+	pos := posAt(src, off)
+	end := pos
+	end.Byte++
+	end.Column++
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid character encoding",
+		Detail:   fmt.Sprintf("%s is not UTF-8 at byte %d: a Rulefile is HCL text in UTF-8. Save it as UTF-8 in your editor.", name, off),
+		Subject:  &hcl.Range{Filename: name, Start: pos, End: end},
+	}
+}
+
 func posAt(src []byte, off int) hcl.Pos {
 	line := 1 + bytes.Count(src[:off], []byte("\n"))
 	bol := bytes.LastIndexByte(src[:off], '\n') + 1
@@ -222,6 +274,9 @@ func (s *limitScan) run() (int, string) {
 				i++
 			}
 			continue
+		}
+		if _, _, bad := invalidInCode(c); bad {
+			return i, "char"
 		}
 		switch {
 		case c == '#' || (c == '/' && i+1 < len(src) && src[i+1] == '/'):

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // wrap puts expr into a rule's params, on line 3 of the source.
@@ -98,5 +99,21 @@ func TestLoadTooLarge(t *testing.T) {
 	// Parse applies the same limit to a source in memory.
 	if _, diags := Parse([]byte(big), "Rulefile"); len(diags) != 1 || diags[0].Summary != "Rulefile too large" {
 		t.Fatalf("Parse: diags = %v", diags)
+	}
+}
+
+// A Rulefile that is not UTF-8 is one error at the first bad byte, also
+// where HCL itself would read the bytes as part of a name and say nothing.
+func TestNotUTF8(t *testing.T) {
+	for _, src := range []string{"A=\xe70\"", "rule \"a\" {\n  output = [\"x\"]\n  shell = \"echo \xff\"\n}\n", "x = \xe7(\n"} {
+		_, diags := Parse([]byte(src), "Rulefile")
+		if len(diags) != 1 || diags[0].Summary != "Invalid character encoding" {
+			t.Errorf("%q: want one encoding error, got %v", src, diags)
+			continue
+		}
+		want := strings.IndexFunc(src, func(r rune) bool { return r == utf8.RuneError })
+		if got := diags[0].Subject.Start.Byte; got != want {
+			t.Errorf("%q: error at byte %d, want %d", src, got, want)
+		}
 	}
 }

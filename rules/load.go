@@ -227,19 +227,31 @@ func binaryDiag(src []byte, name string) *hcl.Diagnostic {
 // from it: an unterminated string is three errors, one per line it
 // swallowed. One problem is printed once; the author fixes it and runs
 // again, as with Python's and Snakemake's syntax errors.
+// The first is the earliest in the file: HCL's order is not always the
+// text's ("${input" without "}" reports the end of the line first).
 func firstSyntaxError(diags hcl.Diagnostics) hcl.Diagnostics {
-	out := diags[:0:0]
-	seen := false
-	for _, d := range diags {
-		if d.Severity == hcl.DiagError {
-			if seen {
-				continue
-			}
-			seen = true
+	first := -1
+	for i, d := range diags {
+		if d.Severity == hcl.DiagError && (first < 0 || before(d, diags[first])) {
+			first = i
 		}
-		out = append(out, d)
+	}
+	out := diags[:0:0]
+	for i, d := range diags {
+		if d.Severity != hcl.DiagError || i == first {
+			out = append(out, d)
+		}
 	}
 	return out
+}
+
+// before reports whether a's place in its file comes before b's; one
+// without a place comes last.
+func before(a, b *hcl.Diagnostic) bool {
+	if a.Subject == nil || b.Subject == nil {
+		return a.Subject != nil
+	}
+	return a.Subject.Start.Byte < b.Subject.Start.Byte
 }
 
 // includer is a file on the include stack: its absolute path, to detect
@@ -251,6 +263,12 @@ type includer struct{ abs, name string }
 func (l *loader) parseFile(src []byte, name string, stack []includer) {
 	if d := binaryDiag(src, name); d != nil {
 		l.wf.Files = append(l.wf.Files, name) // no snippet: it would print the bytes
+		l.diags = append(l.diags, d)
+		l.broken = true
+		return
+	}
+	if d := encodingDiag(src, name); d != nil {
+		l.wf.Files = append(l.wf.Files, name)
 		l.diags = append(l.diags, d)
 		l.broken = true
 		return

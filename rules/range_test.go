@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
@@ -43,6 +44,9 @@ func TestRangeHasRoomForLargeWorkflows(t *testing.T) {
 	v, err := rangeFunc.Call([]cty.Value{cty.NumberIntVal(100000)})
 	if err != nil || v.LengthInt() != 100000 {
 		t.Errorf("range(100000): %v", err)
+	}
+	if _, err := rangeFunc.Call([]cty.Value{cty.NumberIntVal(maxRange + 1)}); err == nil || !strings.Contains(err.Error(), "at most 1048576") {
+		t.Errorf("range(maxRange+1): %v, want the limit named", err)
 	}
 	if _, err := rangeFunc.Call([]cty.Value{cty.NumberIntVal(0), cty.NumberIntVal(5), cty.NumberIntVal(-1)}); err == nil {
 		t.Error("a step that never arrives should be an error")

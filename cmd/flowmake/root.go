@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/flowmake/flowmake/dag"
+	"github.com/flowmake/flowmake/rules"
 
 	"github.com/flowmake/flowmake/workdir"
 )
@@ -183,6 +184,11 @@ func (o *options) validate() error {
 	}
 	if o.latencyWait < 0 || o.grace < 0 {
 		return usagef("--latency-wait and --grace take seconds >= 0")
+	}
+	for _, kv := range o.config {
+		if _, _, err := rules.SplitOverride(kv); err != nil {
+			return usageError{err}
+		}
 	}
 	caps, err := o.resourceCaps()
 	if err != nil {

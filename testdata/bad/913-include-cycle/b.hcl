@@ -1,0 +1,1 @@
+include = ["Rulefile"]   # want: Include cycle

@@ -1,0 +1,4 @@
+rule "a" {   # want: Duplicate rule
+  output = "y"
+  shell  = "touch y"
+}
