@@ -19,6 +19,10 @@ type Options struct {
 	// Cores is the number of job slots (-j); 0 means runtime.NumCPU. A job
 	// with t threads takes min(t, Cores) slots.
 	Cores int
+	// CountJobs makes every job take one slot whatever its threads: with
+	// a batch system (-j 200 --executor slurm) -j counts jobs submitted or
+	// running, whose threads are on the cluster's nodes.
+	CountJobs bool
 	// Resources caps named resources (--resources mem_mb=1000): the sum of
 	// rules.Job.Resources[name] over running jobs never exceeds the cap.
 	// A job that asks more than a cap by itself runs with the cap (its
@@ -287,6 +291,9 @@ func (s *scheduler) capResources(spec *Spec) {
 }
 
 func (s *scheduler) slotsFor(j *dag.Job) int {
+	if s.opts.CountJobs {
+		return 1
+	}
 	t := 1
 	if j.Spec != nil && j.Spec.Threads > 1 {
 		t = j.Spec.Threads

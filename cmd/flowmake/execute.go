@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -67,10 +68,29 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 		}
 		return spec
 	}
+	var ex exec.Executor = exec.Local{Stdout: o.stdout, Stderr: o.stderr}
+	if o.executor == "slurm" {
+		s := &exec.Slurm{RunID: exec.NewRunID(), Defaults: o.defaultResources, MaxSubmitRate: o.maxJobsPerSecond}
+		if !o.quiet {
+			fmt.Fprintf(o.stderr, "Submitting to SLURM as flowmake-%s-RULE; batch scripts and output in %s/.\n", s.RunID, exec.SlurmDir)
+		}
+		// A run killed with -9 leaves its jobs in SLURM: they must not
+		// run beside their reruns.
+		ids, err := s.CancelOrphans(o.signals.ctx, o.directory)
+		if err != nil {
+			return fmt.Errorf("looking for SLURM jobs of an earlier run: %w", err)
+		}
+		if len(ids) > 0 {
+			fmt.Fprintf(o.stderr, "Cancelled %d SLURM %s left queued or running by an earlier flowmake in this directory: %s.\n",
+				len(ids), plural(len(ids), "job", "jobs"), strings.Join(ids, ", "))
+		}
+		ex = s
+	}
 	o.signals.arm()
-	sum, err := exec.Run(o.signals.ctx, plan, exec.Local{Stdout: o.stdout, Stderr: o.stderr}, exec.Options{
+	sum, err := exec.Run(o.signals.ctx, plan, ex, exec.Options{
 		SpecFor:     specFor,
 		Cores:       o.cores,
+		CountJobs:   o.executor == "slurm",
 		Resources:   o.caps,
 		KeepGoing:   o.keepGoing,
 		Dir:         o.directory,

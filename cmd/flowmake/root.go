@@ -59,6 +59,14 @@ type options struct {
 	executor        string
 	cpuProfile      string
 
+	// SLURM: --default-resources NAME=VALUE, parsed by validate, and
+	// --max-jobs-per-second; threadCap clamps threads (-j for a local
+	// run, none on a cluster, whose nodes have the cores).
+	defaultResourceArgs []string
+	defaultResources    map[string]string
+	maxJobsPerSecond    float64
+	threadCap           int
+
 	stdout, stderr io.Writer
 	// signals: interrupt is done on the first SIGINT/SIGTERM once armed,
 	// kill closed on the second.
@@ -169,7 +177,9 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	f.Float64Var(&o.grace, "grace", 5, "seconds interrupted jobs get between SIGTERM and SIGKILL")
 	f.BoolVar(&o.rerunIncomplete, "rerun-incomplete", false, "rerun jobs left incomplete by an interrupted run (always done; accepted for Snakemake habits)")
 	f.StringVar(&o.rerunTriggers, "rerun-triggers", "mtime,params,input,code", "what makes a job with existing outputs stale: mtime,params,input,code[,content]")
-	f.StringVar(&o.executor, "executor", "local", "where jobs run: local or slurm")
+	f.StringVar(&o.executor, "executor", "local", "where jobs run: local or slurm (then -j N caps the jobs submitted at once)")
+	f.StringArrayVar(&o.defaultResourceArgs, "default-resources", nil, "with --executor slurm: NAME=VALUE... for jobs whose rule does not set NAME (mem_mb, runtime, slurm_partition, slurm_account, slurm_extra), the words up to the next option")
+	f.Float64Var(&o.maxJobsPerSecond, "max-jobs-per-second", 0, "with --executor slurm: at most N sbatch calls per second (default: no limit)")
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile to FILE (for flowmake's developers)")
 	f.MarkHidden("cpuprofile")
 	return cmd
@@ -212,12 +222,24 @@ func (o *options) validate() error {
 	default:
 		return usagef("--list-changes takes code, params or input, not %q", o.listChanges)
 	}
+	o.threadCap = o.cores
 	switch o.executor {
 	case "local":
 	case "slurm":
-		return usagef("--executor slurm is not available in this version; use --executor local")
+		o.threadCap = 0
 	default:
 		return usagef("--executor takes local or slurm, not %q", o.executor)
+	}
+	if o.maxJobsPerSecond < 0 {
+		return usagef("--max-jobs-per-second takes a number >= 0")
+	}
+	o.defaultResources = map[string]string{}
+	for _, kv := range o.defaultResourceArgs {
+		name, val, ok := strings.Cut(kv, "=")
+		if name = strings.TrimSpace(name); !ok || name == "" {
+			return usagef("--default-resources %q: want NAME=VALUE", kv)
+		}
+		o.defaultResources[name] = strings.TrimSpace(val)
 	}
 	if o.directory == "" {
 		o.directory = "."
@@ -256,7 +278,7 @@ func (o *options) resourceCaps() (map[string]int64, error) {
 // Snakemake's do (argparse's nargs): every word after the option up to the
 // next one. The value is the least number of words: --until is nargs="+",
 // -R and --config nargs="*".
-var ruleListFlags = map[string]int{"forcerun": 0, "until": 1, "config": 0}
+var ruleListFlags = map[string]int{"forcerun": 0, "until": 1, "config": 0, "default-resources": 0}
 
 // spreadRuleLists rewrites "-R a b c" as "--forcerun=a --forcerun=b
 // --forcerun=c" (and so --until and --config) before cobra, which takes

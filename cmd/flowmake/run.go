@@ -69,7 +69,7 @@ func run(o *options) error {
 	g, resolver, err := dag.Resolve(wf, dag.Options{
 		Targets:    buildTargets(wf, o),
 		Stat:       dag.OSStat(o.directory),
-		Env:        rules.Env{Dir: o.directory, Cores: o.cores, ResourceCaps: o.caps},
+		Env:        rules.Env{Dir: o.directory, Cores: o.threadCap, ResourceCaps: o.caps},
 		ForceAll:   o.forceAll,
 		ForceRules: o.forceRules,
 		Until:      o.until,
