@@ -45,6 +45,7 @@ import (
 // Spec is everything an executor needs to run one job.
 type Spec struct {
 	Name    string // "rule (k=v, ...)", for messages
+	Rule    string // the rule's name alone, for routing (see Route)
 	Command string // bash command; empty when Script is set
 	Script  string // script path run instead of Command
 	JobJSON []byte // the job as JSON, handed to scripts via FLOWMAKE_JOB

@@ -50,11 +50,16 @@ const pipeDrain = time.Second
 // Run runs spec to completion, or until ctx is cancelled: then the job's
 // process group gets SIGTERM, and SIGKILL once spec.Kill is closed (or
 // after Grace when it is nil) if anything in it is still alive.
-func (l Local) Run(ctx context.Context, spec Spec) Result {
+func (l Local) Run(ctx context.Context, spec Spec) Result { return timed(ctx, spec, l.run) }
+
+// timed is an executor's Run around its run: the result's times, and an
+// error for a job that was cancelled before it started or could not be
+// started (run's error; a job that ran and failed has its exit code).
+func timed(ctx context.Context, spec Spec, run func(context.Context, Spec, *Result) error) Result {
 	r := Result{ExitCode: -1, Start: time.Now()}
 	if err := ctx.Err(); err != nil {
 		r.Err = fmt.Errorf("interrupted: %w", err)
-	} else if err := l.run(ctx, spec, &r); err != nil {
+	} else if err := run(ctx, spec, &r); err != nil {
 		r.Err = err
 	}
 	r.End = time.Now()

@@ -64,10 +64,16 @@ type Slurm struct {
 	// from 1s (1+2+4+8 s of waiting).
 	SubmitTries   int
 	SubmitBackoff time.Duration
+	// ArraySize is the most jobs one job array holds (--slurm-array-size):
+	// jobs of one rule with the same sbatch options that become ready
+	// together are submitted as one `sbatch --array` (see arrays). 0 or 1
+	// submits every job on its own.
+	ArraySize int
 
 	mu       sync.Mutex
 	nextSend time.Time // rate limit: the earliest next sbatch
 	poll     *poller
+	gather   *gatherer
 }
 
 // SlurmDir is where, relative to the working directory, the SLURM
@@ -86,16 +92,7 @@ func NewRunID() string {
 // Run submits spec and waits for it to end, or until ctx is cancelled:
 // then the job is scancelled, and Run returns when SLURM reports it ended
 // or spec.Kill is closed.
-func (s *Slurm) Run(ctx context.Context, spec Spec) Result {
-	r := Result{ExitCode: -1, Start: time.Now()}
-	if err := ctx.Err(); err != nil {
-		r.Err = fmt.Errorf("interrupted: %w", err)
-	} else if err := s.run(ctx, spec, &r); err != nil {
-		r.Err = err
-	}
-	r.End = time.Now()
-	return r
-}
+func (s *Slurm) Run(ctx context.Context, spec Spec) Result { return timed(ctx, spec, s.run) }
 
 func (s *Slurm) run(ctx context.Context, spec Spec, r *Result) error {
 	wd := workdir.Dir(spec.Dir)
@@ -147,7 +144,19 @@ func (s *Slurm) run(ctx context.Context, spec Spec, r *Result) error {
 		os.WriteFile(wd.Path(spec.Capture), nil, 0o644)
 	}
 
-	id, err := s.submit(ctx, s.sbatchArgs(spec, dir, script, out))
+	var id string
+	if s.ArraySize > 1 {
+		var taskOut string
+		id, taskOut, err = s.gatherer().add(ctx, s.sbatchOptions(spec, dir), dir, script, out)
+		if taskOut != out {
+			// An array task writes its output under the array's name;
+			// it becomes the job's own .out once the task ended.
+			defer os.Rename(taskOut, out)
+			out = taskOut
+		}
+	} else {
+		id, err = s.submit(ctx, append(s.sbatchOptions(spec, dir), "--output="+out, script))
+	}
 	if err != nil {
 		return err
 	}
@@ -217,13 +226,13 @@ func batchScript(spec Spec, dir, jobFile string) (string, error) {
 
 func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
 
-// sbatchArgs are sbatch's options for spec; the script is the last.
-func (s *Slurm) sbatchArgs(spec Spec, dir, script, out string) []string {
+// sbatchOptions are sbatch's options for spec but --output and the
+// script: jobs with the same options may share one job array.
+func (s *Slurm) sbatchOptions(spec Spec, dir string) []string {
 	rule, _, _ := strings.Cut(spec.Name, " (")
 	args := []string{
 		"--parsable",
 		"--job-name=flowmake-" + s.runID() + "-" + rule,
-		"--output=" + out,
 		"--chdir=" + dir,
 		"--no-requeue",
 		"--cpus-per-task=" + strconv.Itoa(max(spec.Threads, 1)),
@@ -245,7 +254,7 @@ func (s *Slurm) sbatchArgs(spec Spec, dir, script, out string) []string {
 	if v, ok := s.resource(spec, "slurm_extra"); ok {
 		args = append(args, splitWords(v)...)
 	}
-	return append(args, script)
+	return args
 }
 
 // resource is a job's resource as text: the job's own, else the default.

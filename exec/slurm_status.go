@@ -199,14 +199,23 @@ func (p *poller) sendCancels() {
 // reports whether any job's state moved.
 func (p *poller) pollOnce(ids []string) (changed bool, err error) {
 	slices.Sort(ids) // a stable -j list, for logs and tests
+	// An array task ARRAY_TASK is asked for as its array: -r then lists
+	// every task on its own line, under that id (JobArrayID is the plain
+	// id for a job that is no array).
+	jobs := make([]string, len(ids))
+	for i, id := range ids {
+		jobs[i], _, _ = strings.Cut(id, "_")
+	}
+	slices.Sort(jobs)
+	jobs = slices.Compact(jobs)
 	states := map[string]jobState{}
-	for start := 0; start < len(ids); start += squeueChunk {
-		chunk := ids[start:min(start+squeueChunk, len(ids))]
+	for start := 0; start < len(jobs); start += squeueChunk {
+		chunk := jobs[start:min(start+squeueChunk, len(jobs))]
 		p.mu.Lock()
 		p.calls++
 		p.mu.Unlock()
-		out, msg, rerr := runTool(context.Background(), toolTimeout, "squeue", "-h", "-t", "all",
-			"-j", strings.Join(chunk, ","), "-O", "JobID:|,State:|,Reason:|,exit_code:")
+		out, msg, rerr := runTool(context.Background(), toolTimeout, "squeue", "-h", "-r", "-t", "all",
+			"-j", strings.Join(chunk, ","), "-O", "JobArrayID:|,State:|,Reason:|,exit_code:")
 		if rerr != nil && !strings.Contains(msg, "Invalid job id") {
 			// With one id that SLURM forgot, squeue fails instead of
 			// printing nothing; that is a missing job, not an error.
@@ -222,6 +231,12 @@ func (p *poller) pollOnce(ids []string) (changed bool, err error) {
 	}
 	for _, id := range ids {
 		st, ok := states[id]
+		if job, _, task := strings.Cut(id, "_"); !ok && task {
+			// Tasks that never started stay in the array's own record;
+			// cancelled, it is listed as the bare array id, and scontrol
+			// knows no such task.
+			st, ok = states[job]
+		}
 		if !ok {
 			st, ok = p.lookup(id)
 		}

@@ -25,6 +25,10 @@ import (
 //	scontrol     submitted jobs are unknown to squeue, known to scontrol
 //	queue        ID|NAME|WORKDIR lines: what squeue -u lists (scancel drops them)
 //
+// With --array=0-N, sbatch runs the script once per task with
+// SLURM_ARRAY_TASK_ID set and %a in --output replaced, and squeue -j ID
+// lists the tasks as ID_TASK.
+//
 // Every call is appended to sbatch.log, squeue.log or scancel.log.
 var fakeSlurm = map[string]string{
 	"sbatch": `#!/bin/bash
@@ -38,17 +42,22 @@ if [ -s "$D/reject" ] && [ "$(cat "$D/reject")" -gt 0 ]; then
 fi
 id=$(( $(cat "$D/next" 2>/dev/null || echo 100) + 1 )); echo $id > "$D/next"
 flock -u 9
-out=; for a in "$@"; do case $a in --output=*) out=${a#--output=} ;; esac; done
+out=; last=; for a in "$@"; do case $a in --output=*) out=${a#--output=} ;; --array=0-*) last=${a#--array=0-} ;; esac; done
 script=${!#}
 cp "$script" "$D/script.$id"
-bash "$script" > "$out" 2>&1; rc=$?
-if [ -s "$D/final" ]; then st=$(cat "$D/final")
-elif [ $rc = 0 ]; then st="COMPLETED|None|0"
-else st="FAILED|NonZeroExitCode|$(( rc << 8 ))"; fi
-end=$(( $(date +%s%3N) + $(cat "$D/duration_ms" 2>/dev/null || echo 0) ))
-if [ -e "$D/lose" ]; then :
-elif [ -e "$D/scontrol" ]; then echo "$st" > "$D/sc.$id"
-else echo "$end $st" > "$D/job.$id"; fi
+run() { # run TASKID OUTPUT
+  SLURM_ARRAY_TASK_ID=$1 bash "$script" > "$2" 2>&1; rc=$?
+  if [ -s "$D/final" ]; then st=$(cat "$D/final")
+  elif [ $rc = 0 ]; then st="COMPLETED|None|0"
+  else st="FAILED|NonZeroExitCode|$(( rc << 8 ))"; fi
+  end=$(( $(date +%s%3N) + $(cat "$D/duration_ms" 2>/dev/null || echo 0) ))
+  t=$id${1:+_$1}
+  if [ -e "$D/lose" ]; then :
+  elif [ -e "$D/scontrol" ]; then echo "$st" > "$D/sc.$t"
+  else echo "$end $st" > "$D/job.$t"; fi
+}
+if [ -z "$last" ]; then run "" "$out"
+else for i in $(seq 0 "$last"); do run "$i" "${out//%a/$i}"; done; fi
 echo "$id"
 `,
 	"squeue": `#!/bin/bash
@@ -59,10 +68,12 @@ if [ -z "$ids" ]; then cat "$D/queue" 2>/dev/null; exit 0; fi  # squeue -u: the 
 now=$(date +%s%3N); n=0; known=0
 for id in ${ids//,/ }; do
   n=$((n+1))
-  [ -e "$D/job.$id" ] || continue
-  known=1
-  read -r end st < "$D/job.$id"
-  if [ "$now" -lt "$end" ]; then echo "$id|RUNNING|None|0"; else echo "$id|$st"; fi
+  for f in "$D/job.$id" "$D/job.${id}_"*; do  # a job, or an array's tasks (squeue -r)
+    [ -e "$f" ] || continue
+    known=1; t=${f##*/job.}
+    read -r end st < "$f"
+    if [ "$now" -lt "$end" ]; then echo "$t|RUNNING|None|0"; else echo "$t|$st"; fi
+  done
 done
 if [ $n = 1 ] && [ $known = 0 ]; then echo "slurm_load_jobs error: Invalid job id specified" >&2; exit 1; fi
 `,

@@ -29,6 +29,9 @@ func NewSpec(j *dag.Job, dir string) Spec {
 	if rj == nil {
 		return s
 	}
+	if rj.Rule != nil {
+		s.Rule = rj.Rule.Name
+	}
 	s.Command = rj.Shell
 	s.Script = rj.Script
 	for _, l := range rj.Log {

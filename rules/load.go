@@ -24,6 +24,7 @@ import (
 var topSchema = &hcl.BodySchema{
 	Attributes: []hcl.AttributeSchema{
 		{Name: "ruleorder"},
+		{Name: "localrules"},
 		{Name: "wildcard_constraints"},
 		{Name: "include"},
 	},
@@ -407,10 +408,13 @@ func (l *loader) build() {
 	}
 	l.configBroken = l.diags[before:].HasErrors()
 	l.decodeConstraints()
-	var order []located
+	var order, local []located
 	for _, f := range l.files {
 		if attr := f.content.Attributes["ruleorder"]; attr != nil {
 			order = append(order, l.stringList(attr, l.loadContext(map[string]cty.Value{"config": l.wf.Config}))...)
+		}
+		if attr := f.content.Attributes["localrules"]; attr != nil {
+			local = append(local, l.stringList(attr, l.loadContext(map[string]cty.Value{"config": l.wf.Config}))...)
 		}
 	}
 	for _, f := range l.files {
@@ -420,27 +424,43 @@ func (l *loader) build() {
 			}
 		}
 	}
-	names := make([]string, 0, len(l.wf.Rules))
-	for _, r := range l.wf.Rules {
-		names = append(names, r.Name)
-	}
-	for _, o := range order {
-		if l.wf.ByName[o.s] == nil {
-			rng := o.rng
-			l.diags = append(l.diags, &hcl.Diagnostic{
-				Severity: hcl.DiagError,
-				Summary:  "Unknown rule in ruleorder",
-				Detail:   fmt.Sprintf("There is no rule named %q.%s", o.s, didYouMean(o.s, names)),
-				Subject:  &rng,
-			})
-			continue
+	l.wf.RuleOrder = l.ruleNames(order, "ruleorder")
+	for _, name := range l.ruleNames(local, "localrules") {
+		if l.wf.LocalRules == nil {
+			l.wf.LocalRules = map[string]bool{}
 		}
-		l.wf.RuleOrder = append(l.wf.RuleOrder, o.s)
+		l.wf.LocalRules[name] = true
 	}
 	for _, fc := range l.checkpointCalls {
 		l.checkCheckpointCall(fc)
 	}
 	l.dropEvalDuplicates()
+}
+
+// ruleNames returns the names of list (from the top-level attribute
+// attr) that are rules, and reports each one that is not, with the
+// closest rule name.
+func (l *loader) ruleNames(list []located, attr string) []string {
+	var names, out []string
+	for _, o := range list {
+		if l.wf.ByName[o.s] != nil {
+			out = append(out, o.s)
+			continue
+		}
+		if names == nil {
+			for _, r := range l.wf.Rules {
+				names = append(names, r.Name)
+			}
+		}
+		rng := o.rng
+		l.diags = append(l.diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Unknown rule in " + attr,
+			Detail:   fmt.Sprintf("There is no rule named %q.%s", o.s, didYouMean(o.s, names)),
+			Subject:  &rng,
+		})
+	}
+	return out
 }
 
 // sortDiags orders diagnostics as they appear in the files (those without

@@ -71,9 +71,12 @@ type Path struct {
 
 // Workflow is a loaded Rulefile with its includes.
 type Workflow struct {
-	Files       []string          // the Rulefile, then included files, as given
-	Config      cty.Value         // merged config object (defaults, --configfile, --config)
-	RuleOrder   []string          // earlier wins
+	Files     []string  // the Rulefile, then included files, as given
+	Config    cty.Value // merged config object (defaults, --configfile, --config)
+	RuleOrder []string  // earlier wins
+	// LocalRules are the rules named in localrules: with a batch
+	// executor their jobs still run on the submitting machine.
+	LocalRules  map[string]bool
 	Constraints map[string]string // global wildcard constraints
 	Rules       []*Rule           // in declaration order; Rules[0] is the default target
 	ByName      map[string]*Rule

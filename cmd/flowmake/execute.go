@@ -70,7 +70,7 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 	}
 	var ex exec.Executor = exec.Local{Stdout: o.stdout, Stderr: o.stderr}
 	if o.executor == "slurm" {
-		s := &exec.Slurm{RunID: exec.NewRunID(), Defaults: o.defaultResources, MaxSubmitRate: o.maxJobsPerSecond}
+		s := &exec.Slurm{RunID: exec.NewRunID(), Defaults: o.defaultResources, MaxSubmitRate: o.maxJobsPerSecond, ArraySize: o.slurmArraySize}
 		if !o.quiet {
 			fmt.Fprintf(o.stderr, "Submitting to SLURM as flowmake-%s-RULE; batch scripts and output in %s/.\n", s.RunID, exec.SlurmDir)
 		}
@@ -85,6 +85,10 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 				len(ids), plural(len(ids), "job", "jobs"), strings.Join(ids, ", "))
 		}
 		ex = s
+		if len(wf.LocalRules) > 0 {
+			// localrules: those jobs run here, not in the queue.
+			ex = exec.Route{Local: exec.Local{Stdout: o.stdout, Stderr: o.stderr}, Remote: s, IsLocal: exec.RuleIn(wf.LocalRules)}
+		}
 	}
 	o.signals.arm()
 	sum, err := exec.Run(o.signals.ctx, plan, ex, exec.Options{

@@ -17,6 +17,9 @@ import (
 var flowmakeBin string
 
 func TestMain(m *testing.M) {
+	// A developer's default profile must not reach the binaries the tests
+	// run; the profile tests set it themselves.
+	os.Unsetenv("FLOWMAKE_PROFILE")
 	dir, err := os.MkdirTemp("", "flowmake-bin-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -58,6 +58,7 @@ type options struct {
 	rerunTriggers   string
 	executor        string
 	cpuProfile      string
+	profile         string // --profile DIR (see profile.go)
 
 	// SLURM: --default-resources NAME=VALUE, parsed by validate, and
 	// --max-jobs-per-second; threadCap clamps threads (-j for a local
@@ -65,6 +66,7 @@ type options struct {
 	defaultResourceArgs []string
 	defaultResources    map[string]string
 	maxJobsPerSecond    float64
+	slurmArraySize      int
 	threadCap           int
 
 	stdout, stderr io.Writer
@@ -128,6 +130,9 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 		SilenceErrors: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.targets = args
+			if err := applyProfile(cmd, o); err != nil {
+				return runError{err}
+			}
 			if err := o.validate(); err != nil {
 				return runError{err}
 			}
@@ -180,6 +185,8 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	f.StringVar(&o.executor, "executor", "local", "where jobs run: local or slurm (then -j N caps the jobs submitted at once)")
 	f.StringArrayVar(&o.defaultResourceArgs, "default-resources", nil, "with --executor slurm: NAME=VALUE... for jobs whose rule does not set NAME (mem_mb, runtime, slurm_partition, slurm_account, slurm_extra), the words up to the next option")
 	f.Float64Var(&o.maxJobsPerSecond, "max-jobs-per-second", 0, "with --executor slurm: at most N sbatch calls per second (default: no limit)")
+	f.IntVar(&o.slurmArraySize, "slurm-array-size", 0, "with --executor slurm: submit ready jobs of one rule with the same resources as job arrays of up to N tasks (0 or 1: one sbatch per job)")
+	f.StringVar(&o.profile, "profile", "", "read default values for flags from DIR/config.yaml (a bare NAME: ~/.config/flowmake/NAME, /etc/xdg/flowmake/NAME); default: $"+profileEnv)
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile to FILE (for flowmake's developers)")
 	f.MarkHidden("cpuprofile")
 	return cmd
@@ -232,6 +239,9 @@ func (o *options) validate() error {
 	}
 	if o.maxJobsPerSecond < 0 {
 		return usagef("--max-jobs-per-second takes a number >= 0")
+	}
+	if o.slurmArraySize < 0 {
+		return usagef("--slurm-array-size takes a number >= 0")
 	}
 	o.defaultResources = map[string]string{}
 	for _, kv := range o.defaultResourceArgs {
