@@ -66,7 +66,7 @@ func writeJob(w io.Writer, j *dag.Job, withShell bool) {
 	if s.Threads > 1 {
 		fmt.Fprintf(w, "    threads: %d\n", s.Threads)
 	}
-	fmt.Fprintf(w, "    reason: %s\n", j.Reason)
+	writeReason(w, j)
 	if s.Message != "" {
 		fmt.Fprintf(w, "    message: %s\n", s.Message)
 	}

@@ -21,8 +21,15 @@ import (
 // mark is cleared only when the job succeeded and its outputs were found.
 func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, store *meta.Store, checker *meta.Checker) error {
 	plan := dag.NewPlan(g, r)
+	var stats *statsRecorder // --stats
+	if o.statsFile != "" {
+		stats = &statsRecorder{}
+	}
 	if !plan.More() {
 		fmt.Fprintln(o.stderr, "Nothing to be done.")
+		if stats != nil {
+			return stats.write(o.statsFile)
+		}
 		return nil
 	}
 	if n, first := countIncomplete(g); n > 0 {
@@ -98,12 +105,20 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 		Resources:   o.caps,
 		KeepGoing:   o.keepGoing,
 		Dir:         o.directory,
-		Status:      printer,
+		Status:      habitStatus(o, printer, stats),
 		Hooks:       hooks,
 		LatencyWait: seconds(o.latencyWait),
 		Grace:       seconds(o.grace),
 		Kill:        o.signals.kill,
 	})
+	if stats != nil {
+		if werr := stats.write(o.statsFile); werr != nil {
+			if err == nil && !sum.Interrupted && sum.Failed == 0 && storeErr == nil {
+				return werr
+			}
+			fmt.Fprintf(o.stderr, "flowmake: %v\n", werr)
+		}
+	}
 	switch {
 	case sum.Interrupted:
 		return errInterrupted

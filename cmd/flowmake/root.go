@@ -44,6 +44,11 @@ type options struct {
 	listChanges string
 	cleanupMeta []string
 
+	// Snakemake habits (habits.go, delete.go, stats.go).
+	reason, listTargetRules, unlock bool
+	deleteAll, deleteTemp           bool
+	statsFile                       string
+
 	config      []string
 	configFiles []string
 	directory   string
@@ -82,14 +87,18 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	defer sig.stop()
 	opts := &options{stdout: stdout, stderr: stderr, signals: sig}
 	cmd := newRootCmd(opts)
-	args, err := spreadRuleLists(args, cmd)
-	if err != nil {
-		return exitCode(err, stderr)
+	if !addSubcommands(cmd, args, stdout, stderr) {
+		// Rule lists are the root's options; a subcommand parses its own.
+		spread, err := spreadRuleLists(args, cmd)
+		if err != nil {
+			return exitCode(err, stderr)
+		}
+		args = spread
 	}
 	cmd.SetArgs(args)
 	cmd.SetOut(stdout)
 	cmd.SetErr(stderr)
-	err = cmd.Execute()
+	err := cmd.Execute()
 	if err != nil && !isRunError(err) {
 		// cobra's own errors (unknown flag, bad value) are usage errors.
 		err = usageError{err}
@@ -155,7 +164,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	}
 	f := cmd.Flags()
 	f.SortFlags = false
-	f.IntVarP(&o.cores, "cores", "j", 0, "run at most N jobs (thread slots) at once; default: number of CPUs")
+	addCoresFlags(f, o)
 	f.BoolVarP(&o.dryRun, "dry-run", "n", false, "show what would run, and why, without running anything")
 	f.BoolVarP(&o.printShell, "printshellcmds", "p", false, "print the shell command of each job")
 	f.BoolVarP(&o.quiet, "quiet", "q", false, "print only failures and the final summary")
@@ -187,6 +196,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	f.Float64Var(&o.maxJobsPerSecond, "max-jobs-per-second", 0, "with --executor slurm: at most N sbatch calls per second (default: no limit)")
 	f.IntVar(&o.slurmArraySize, "slurm-array-size", 0, "with --executor slurm: submit ready jobs of one rule with the same resources as job arrays of up to N tasks (0 or 1: one sbatch per job)")
 	f.StringVar(&o.profile, "profile", "", "read default values for flags from DIR/config.yaml (a bare NAME: ~/.config/flowmake/NAME, /etc/xdg/flowmake/NAME); default: $"+profileEnv)
+	addHabitFlags(f, o)
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile to FILE (for flowmake's developers)")
 	f.MarkHidden("cpuprofile")
 	return cmd
@@ -194,7 +204,7 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 
 func (o *options) validate() error {
 	if o.cores < 0 {
-		return usagef("-j/--cores must be at least 1, got %d", o.cores)
+		return usagef("-c/--cores (-j) must be at least 1, got %d", o.cores)
 	}
 	if o.cores == 0 {
 		o.cores = runtime.NumCPU()
@@ -220,6 +230,9 @@ func (o *options) validate() error {
 	}
 	if modes > 1 {
 		return usagef("--dag, --rulegraph, --filegraph, --list, --summary, --list-changes and --cleanup-metadata exclude each other")
+	}
+	if err := o.validateHabits(); err != nil {
+		return err
 	}
 	if o.jsonOut && !o.summary {
 		return usagef("--json goes with --summary")

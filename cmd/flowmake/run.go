@@ -21,6 +21,9 @@ func run(o *options) error {
 	if len(o.cleanupMeta) > 0 {
 		return cleanupMetadata(o, metaDir)
 	}
+	if o.unlock {
+		return unlock(o, metaDir)
+	}
 	wf, diags := rules.Load(o.rulefile, rules.Options{ConfigOverrides: o.config, ConfigFiles: o.configFiles, Dir: o.directory})
 	if len(diags) > 0 {
 		writeDiagnostics(o, wf, diags)
@@ -30,6 +33,9 @@ func run(o *options) error {
 	}
 	if o.list {
 		return listRules(o, wf)
+	}
+	if o.listTargetRules {
+		return listTargetRules(o, wf)
 	}
 	if err := checkRuleNames(wf, "-R/--forcerun", o.forceRules); err != nil {
 		return err
@@ -98,6 +104,8 @@ func run(o *options) error {
 		return writeSummary(o, g, store)
 	case o.listChanges != "":
 		return listChanges(o, g, store)
+	case o.deleteAll || o.deleteTemp:
+		return deleteOutputs(o, g, store)
 	case o.dryRun:
 		return dryRun(o, g)
 	case o.touch:
