@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
@@ -135,17 +136,17 @@ func narrowRange(src []byte, rng hcl.Range, needle string) hcl.Range {
 		return rng
 	}
 	start := rng.Start
-	for _, c := range src[rng.Start.Byte : rng.Start.Byte+i] {
-		start.Byte++
+	for _, c := range string(src[rng.Start.Byte : rng.Start.Byte+i]) {
+		start.Byte += utf8.RuneLen(c)
 		if c == '\n' {
 			start.Line++
 			start.Column = 1
 		} else {
-			start.Column++
+			start.Column++ // columns count runes, as HCL's do
 		}
 	}
 	end := start
 	end.Byte += len(needle)
-	end.Column += len(needle) // a reference holds no newline
+	end.Column += utf8.RuneCountInString(needle) // needles hold no newline
 	return hcl.Range{Filename: rng.Filename, Start: start, End: end}
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing flowmake needs on a fresh Debian
-# machine: Go (if absent), bash/coreutils, python3 (script jobs) and
-# graphviz (the DOT tests render with `dot`). Idempotent; quiet when all is
+# machine: Go (if absent), bash/coreutils, python3 (script jobs),
+# graphviz (the DOT tests render with `dot`), tmux and bash-completion (the
+# shell-completion test types into a terminal). Idempotent; quiet when all is
 # there already.
 set -euo pipefail
 
@@ -9,6 +10,8 @@ need=()
 command -v dot >/dev/null 2>&1 || need+=(graphviz)
 command -v python3 >/dev/null 2>&1 || need+=(python3)
 command -v make >/dev/null 2>&1 || need+=(make)
+command -v tmux >/dev/null 2>&1 || need+=(tmux)
+[ -f /usr/share/bash-completion/bash_completion ] || need+=(bash-completion)
 command -v go >/dev/null 2>&1 || [ -x /usr/local/go/bin/go ] || need+=(golang-go)
 
 if [ ${#need[@]} -gt 0 ]; then

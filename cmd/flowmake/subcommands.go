@@ -6,8 +6,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// addSubcommands gives root its subcommands (fmt; report, lint and
-// completion are to come) and reports whether args call one.
+// addSubcommands gives root its subcommands (fmt, completion, lint;
+// report is to come) and reports whether args call one.
 //
 // The rule, documented in docs/cli.md: a subcommand is recognised only as
 // the first argument. Anywhere else the word is a target, so a rule or
@@ -21,10 +21,20 @@ func addSubcommands(root *cobra.Command, args []string, stdout, stderr io.Writer
 	// command") unless the root accepts any arguments: targets.
 	root.Args = cobra.ArbitraryArgs
 	// cobra's own completion command would take the word "completion"
-	// without completing rule names; flowmake's is to come.
+	// without completing rule names; flowmake's (completion.go) does.
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.AddCommand(newFmtCmd(stdout, stderr))
+	root.AddCommand(newCompletionCmd(stdout))
+	root.AddCommand(newLintCmd(stderr))
 	root.InitDefaultHelpCmd() // "help" is a subcommand too, as cobra makes it
+	setupCompletion(root)
+	completing := false
+	if len(args) > 0 && (args[0] == cobra.ShellCompRequestCmd || args[0] == cobra.ShellCompNoDescRequestCmd) {
+		// The shell asks cobra's hidden __complete (added by Execute) to
+		// complete the words after it: the same rule applies to them, and
+		// cobra parses them itself (no rule-list spreading).
+		args, completing = args[1:], true
+	}
 	if len(args) > 0 && isSubcommand(root, args[0]) {
 		return true
 	}
@@ -34,7 +44,7 @@ func addSubcommands(root *cobra.Command, args []string, stdout, stderr io.Writer
 			break
 		}
 	}
-	return false
+	return completing
 }
 
 func isSubcommand(root *cobra.Command, word string) bool {
