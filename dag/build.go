@@ -601,7 +601,7 @@ func (b *builder) directoryProducer(p string) *Job {
 // for and parent the job that needs it, kept for error chains. A job the
 // recursion cut stops is created failed and never evaluated.
 func (b *builder) job(r *rules.Rule, wc map[string]string, via string, parent *Job) *node {
-	key := jobKey(r.Name, wc)
+	key := rules.JobName(r.Name, wc, rules.Plain)
 	if n := b.jobs[key]; n != nil {
 		return n
 	}
@@ -649,7 +649,7 @@ func (b *builder) checkpointKey(ref rules.CheckpointRef) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	return jobKey(r.Name, wc), true
+	return rules.JobName(r.Name, wc, rules.Plain), true
 }
 
 func refWildcards(r *rules.Rule, ref rules.CheckpointRef) (map[string]string, bool) {

@@ -330,26 +330,6 @@ rule "count" {
 	}
 }
 
-func TestJobString(t *testing.T) {
-	tests := []struct {
-		wc   map[string]string
-		want string
-	}{
-		{nil, "all"},
-		{map[string]string{"s": "A"}, "all (s=A)"},
-		{map[string]string{"u": "1", "s": "A"}, "all (s=A, u=1)"},
-		{map[string]string{"s": "a, b"}, `all (s="a, b")`},
-		{map[string]string{"s": "x=y)"}, `all (s="x=y)")`},
-		{map[string]string{"s": "tab\there"}, `all (s="tab\there")`},
-		{map[string]string{"s": "ünï"}, "all (s=ünï)"},
-	}
-	for _, tt := range tests {
-		if got := jobKey("all", tt.wc); got != tt.want {
-			t.Errorf("jobKey(%v) = %s, want %s", tt.wc, got, tt.want)
-		}
-	}
-}
-
 func TestReasonString(t *testing.T) {
 	for k := UpToDate; k <= NoOutputs; k++ {
 		s := Reason{Kind: k, Path: "p"}.String()

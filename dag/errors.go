@@ -23,26 +23,20 @@ type Link struct {
 }
 
 // String renders a link as "results/A.bam (rule align, sample=A)", or
-// "rule all" for a job requested by rule name.
+// rules.JobName's Ruled form, "rule all", for a job requested by rule name.
 func (l Link) String() string {
 	if l.Job == nil && l.File != "" {
 		return l.File // a placeholder for links left out
 	}
-	name, wc := "?", ""
+	name, wc := "?", map[string]string(nil)
 	if l.Job != nil && l.Job.Spec != nil && l.Job.Spec.Rule != nil {
-		name = l.Job.Spec.Rule.Name
-		if len(l.Job.Spec.Wildcards) > 0 {
-			wc = WildcardList(l.Job.Spec.Wildcards)
-		}
+		name, wc = l.Job.Spec.Rule.Name, l.Job.Spec.Wildcards
 	}
 	if l.File == "" {
-		if wc != "" {
-			return "rule " + name + " (" + wc + ")"
-		}
-		return "rule " + name
+		return rules.JobName(name, wc, rules.Ruled)
 	}
-	if wc != "" {
-		return l.File + " (rule " + name + ", " + wc + ")"
+	if len(wc) > 0 {
+		return l.File + " (rule " + name + ", " + rules.WildcardList(wc) + ")"
 	}
 	return l.File + " (rule " + name + ")"
 }
@@ -128,11 +122,7 @@ type Candidate struct {
 }
 
 func (c Candidate) String() string {
-	s := "rule " + c.Rule.Name
-	if len(c.Wildcards) > 0 {
-		s += " (" + WildcardList(c.Wildcards) + ")"
-	}
-	return s + " at " + Where(c.Rule.DeclRange)
+	return rules.JobName(c.Rule.Name, c.Wildcards, rules.Ruled) + " at " + Where(c.Rule.DeclRange)
 }
 
 // Where is a source position in the one format every message uses, the
@@ -322,7 +312,7 @@ type RecursionError struct {
 }
 
 func (e *RecursionError) Error() string {
-	name := jobKey(e.Rule.Name, e.Wildcards)
+	name := rules.JobName(e.Rule.Name, e.Wildcards, rules.Plain)
 	if e.Long != "" {
 		return fmt.Sprintf("path too long at %s: %s... is %d bytes, more than a file system holds (%d, or %d a name); does a rule's input grow its own output pattern?%s",
 			name, clip(e.Long, 60), len(e.Long), maxPathLen, maxNameLen, neededBy(e.Chain))

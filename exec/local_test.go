@@ -400,6 +400,7 @@ func TestNewSpecJobJSON(t *testing.T) {
 	var b graph
 	j := b.job("plot")
 	j.Spec.Wildcards = map[string]string{"sample": "a", "kind": "x"}
+	j.Key = "" // the helper keyed it "plot"; the name must come from rule and wildcards
 	j.Spec.Script = "scripts/plot.py"
 	j.Spec.Inputs = []rules.Path{{Name: "reads", Path: "r1.fq"}, {Name: "reads", Path: "r2.fq"}, {Name: "ref", Path: "ref.fa"}}
 	j.Spec.Outputs = []rules.Path{{Path: "plots/a.png"}}

@@ -455,7 +455,7 @@ func (s *scheduler) fail(j *dag.Job, spec Spec, r Result) {
 func (s *scheduler) afterDone(j *dag.Job, ok bool) {
 	more, err := s.plan.Done(j, ok)
 	if err != nil && s.err == nil {
-		s.err = fmt.Errorf("after %s: %w", JobName(j), err)
+		s.err = fmt.Errorf("after %s: %w", j, err)
 		s.stopping = true
 	}
 	if ok {

@@ -24,7 +24,7 @@ import (
 // holds the job without "config", which rules.Job does not carry; a caller that has the
 // workflow sets it with JobJSON(j.Spec, wf.Config) (see Options.SpecFor).
 func NewSpec(j *dag.Job, dir string) Spec {
-	s := Spec{Name: JobName(j), Dir: dir, Threads: 1}
+	s := Spec{Name: j.String(), Dir: dir, Threads: 1}
 	rj := j.Spec
 	if rj == nil {
 		return s
@@ -91,19 +91,8 @@ func escapeName(s string) string {
 	return s
 }
 
-// JobName is how messages name a job: "rule (k=v, ...)", wildcards sorted,
-// or just the rule name when it has none.
-func JobName(j *dag.Job) string {
-	if j.Spec == nil || j.Spec.Rule == nil {
-		return j.Key
-	}
-	if len(j.Spec.Wildcards) == 0 {
-		return j.Spec.Rule.Name
-	}
-	return j.Spec.Rule.Name + " (" + wildcardText(j.Spec.Wildcards, ", ") + ")"
-}
-
-// wildcardText renders wildcards as sorted k=v pairs joined by sep.
+// wildcardText renders wildcards as sorted k=v pairs joined by sep, unquoted:
+// it names capture files, which must not change; messages use rules.JobName.
 func wildcardText(w map[string]string, sep string) string {
 	keys := make([]string, 0, len(w))
 	for k := range w {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/flowmake/flowmake/dag"
+	"github.com/flowmake/flowmake/rules"
 	"github.com/flowmake/flowmake/workdir"
 )
 
@@ -151,15 +152,13 @@ func (p *Printer) write(s string) {
 	io.WriteString(p.W, s)
 }
 
-// shortName is a job for the progress line: "count sample=a".
+// shortName is a job for the progress line: rules.JobName's Compact form,
+// "count sample=a".
 func shortName(j *dag.Job) string {
 	if j.Spec == nil || j.Spec.Rule == nil {
 		return j.Key
 	}
-	if len(j.Spec.Wildcards) == 0 {
-		return j.Spec.Rule.Name
-	}
-	return j.Spec.Rule.Name + " " + wildcardText(j.Spec.Wildcards, " ")
+	return rules.JobName(j.Spec.Rule.Name, j.Spec.Wildcards, rules.Compact)
 }
 
 func writeCommand(b *strings.Builder, spec Spec) {

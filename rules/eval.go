@@ -220,9 +220,9 @@ func (e *evaluator) set(name string) *pathSet {
 // where names the job for diagnostics.
 func (e *evaluator) where() string {
 	if e.static {
-		return "rule " + e.r.Name
+		return JobName(e.r.Name, nil, Ruled)
 	}
-	return JobName(e.r.Name, e.wc)
+	return JobName(e.r.Name, e.wc, Ruled)
 }
 
 // add appends diagnostics, telling in each detail which job it concerns.

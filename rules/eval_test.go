@@ -406,7 +406,7 @@ func TestEvalErrors(t *testing.T) {
 			if !strings.Contains(d.Summary, c.summary) || d.Subject == nil || d.Subject.Start.Line != c.line {
 				t.Errorf("got %s", diagString(d))
 			}
-			where := "In " + JobName("r", c.wc) + "."
+			where := "In " + JobName("r", c.wc, Ruled) + "."
 			if !strings.HasSuffix(d.Detail, where) {
 				t.Errorf("detail %q does not end with %q", d.Detail, where)
 			}

@@ -23,7 +23,7 @@ func recoverEval(r *Rule, wildcards map[string]string, job **Job, diags *hcl.Dia
 		Severity: hcl.DiagError,
 		Summary:  "Internal error",
 		Detail: fmt.Sprintf("flowmake failed while evaluating %s: %v. This is a bug in flowmake, not in your Rulefile: please report it at %s with the Rulefile and the command you ran.",
-			JobName(r.Name, wildcards), p, BugReports),
+			JobName(r.Name, wildcards, Ruled), p, BugReports),
 		Subject: r.DeclRange.Ptr(),
 	})
 }

@@ -2,9 +2,6 @@ package rules
 
 import (
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 
 	"github.com/agext/levenshtein"
 )
@@ -30,20 +27,7 @@ func didYouMean(given string, candidates []string) string {
 	return ""
 }
 
-// JobName describes a job as messages show it: "rule count (sample=a)",
-// wildcards sorted by name; "rule all" without wildcards.
-func JobName(rule string, wildcards map[string]string) string {
-	if len(wildcards) == 0 {
-		return "rule " + rule
-	}
-	parts := make([]string, 0, len(wildcards))
-	for _, k := range slices.Sorted(maps.Keys(wildcards)) {
-		parts = append(parts, k+"="+wildcards[k])
-	}
-	return "rule " + rule + " (" + strings.Join(parts, ", ") + ")"
-}
-
-// String is JobName of the job.
+// String is the job as sentences name it: "rule count (sample=a)".
 func (j *Job) String() string {
-	return JobName(j.Rule.Name, j.Wildcards)
+	return JobName(j.Rule.Name, j.Wildcards, Ruled)
 }
