@@ -9,7 +9,6 @@ import (
 	"maps"
 	"path"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
@@ -76,7 +75,7 @@ func CapturePath(j *dag.Job) string {
 	if len(j.Spec.Wildcards) == 0 {
 		return path.Join(CaptureDir, rule+".log")
 	}
-	return path.Join(CaptureDir, rule, escapeName(wildcardText(j.Spec.Wildcards, ","))+".log")
+	return path.Join(CaptureDir, rule, escapeName(rules.JoinWildcards(j.Spec.Wildcards, ",", false))+".log")
 }
 
 func escapeName(s string) string {
@@ -89,26 +88,6 @@ func escapeName(s string) string {
 		s = s[:maxCaptureName-17] + "-" + hex.EncodeToString(sum[:8])
 	}
 	return s
-}
-
-// wildcardText renders wildcards as sorted k=v pairs joined by sep, unquoted:
-// it names capture files, which must not change; messages use rules.JobName.
-func wildcardText(w map[string]string, sep string) string {
-	keys := make([]string, 0, len(w))
-	for k := range w {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	for i, k := range keys {
-		if i > 0 {
-			b.WriteString(sep)
-		}
-		b.WriteString(k)
-		b.WriteByte('=')
-		b.WriteString(w[k])
-	}
-	return b.String()
 }
 
 // jobJSON is the document a script finds at $FLOWMAKE_JOB (every key is

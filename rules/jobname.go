@@ -34,24 +34,25 @@ func JobName(rule string, wc map[string]string, f NameForm) string {
 		return rule
 	}
 	if f == Compact {
-		return rule + " " + wildcardText(wc, " ")
+		return rule + " " + JoinWildcards(wc, " ", true)
 	}
 	if len(wc) == 1 { // the common case, without sorting
 		for k, v := range wc {
 			return rule + " (" + k + "=" + quoteValue(v) + ")"
 		}
 	}
-	return rule + " (" + wildcardText(wc, ", ") + ")"
+	return rule + " (" + JoinWildcards(wc, ", ", true) + ")"
 }
 
 // WildcardList renders a binding as JobName does inside the parentheses:
 // "sample=A, unit=1".
 func WildcardList(wc map[string]string) string {
-	return wildcardText(wc, ", ")
+	return JoinWildcards(wc, ", ", true)
 }
 
-// wildcardText joins the sorted k=v pairs of wc with sep.
-func wildcardText(wc map[string]string, sep string) string {
+// JoinWildcards joins the sorted k=v pairs of wc with sep, each odd value
+// quoted when quote is set (messages); unquoted it names files.
+func JoinWildcards(wc map[string]string, sep string, quote bool) string {
 	var small [8]string // dodges an allocation for the usual few wildcards
 	names := small[:0]
 	for k := range wc {
@@ -65,7 +66,11 @@ func wildcardText(wc map[string]string, sep string) string {
 		}
 		b.WriteString(k)
 		b.WriteByte('=')
-		b.WriteString(quoteValue(wc[k]))
+		if quote {
+			b.WriteString(quoteValue(wc[k]))
+		} else {
+			b.WriteString(wc[k])
+		}
 	}
 	return b.String()
 }
