@@ -2,7 +2,6 @@ package rules
 
 import (
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 )
 
@@ -21,9 +20,8 @@ func Format(src []byte, name string) ([]byte, hcl.Diagnostics) {
 			return nil, hcl.Diagnostics{d}
 		}
 	}
-	_, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
-	if diags.HasErrors() {
-		return nil, firstSyntaxError(syntaxHints(src, name, diags))
+	if _, diags := parseHCL(src, name); diags.HasErrors() {
+		return nil, diags
 	}
 	return hclwrite.Format(src), nil
 }

@@ -137,14 +137,20 @@ func encodingDiag(src []byte, name string) *hcl.Diagnostic {
 		}
 		off += size
 	}
-	pos := posAt(src, off)
+	return byteDiag(src, name, off, "Invalid character encoding",
+		fmt.Sprintf("%s is not UTF-8 at byte %d: a Rulefile is HCL text in UTF-8. Save it as UTF-8 in your editor.", name, off))
+}
+
+// byteDiag is an error about the one byte of src at offset at.
+func byteDiag(src []byte, name string, at int, summary, detail string) *hcl.Diagnostic {
+	pos := posAt(src, at)
 	end := pos
 	end.Byte++
 	end.Column++
 	return &hcl.Diagnostic{
 		Severity: hcl.DiagError,
-		Summary:  "Invalid character encoding",
-		Detail:   fmt.Sprintf("%s is not UTF-8 at byte %d: a Rulefile is HCL text in UTF-8. Save it as UTF-8 in your editor.", name, off),
+		Summary:  summary,
+		Detail:   detail,
 		Subject:  &hcl.Range{Filename: name, Start: pos, End: end},
 	}
 }

@@ -211,16 +211,19 @@ func binaryDiag(src []byte, name string) *hcl.Diagnostic {
 	if at < 0 {
 		return nil
 	}
-	pos := posAt(src, at)
-	end := pos
-	end.Byte++
-	end.Column++
-	return &hcl.Diagnostic{
-		Severity: hcl.DiagError,
-		Summary:  "Binary file",
-		Detail:   fmt.Sprintf("%s holds a NUL byte, so it is not a text file: a Rulefile is HCL text in UTF-8. Check that -s or the include names the Rulefile.", name),
-		Subject:  &hcl.Range{Filename: name, Start: pos, End: end},
+	return byteDiag(src, name, at, "Binary file",
+		fmt.Sprintf("%s holds a NUL byte, so it is not a text file: a Rulefile is HCL text in UTF-8. Check that -s or the include names the Rulefile.", name))
+}
+
+// parseHCL parses a source that passed the gates, with the hints for
+// the usual slips and only the earliest syntax error; Load and Format
+// report the same diagnostics.
+func parseHCL(src []byte, name string) (*hcl.File, hcl.Diagnostics) {
+	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
+	if diags.HasErrors() {
+		diags = firstSyntaxError(syntaxHints(src, name, diags))
 	}
+	return file, diags
 }
 
 // firstSyntaxError keeps the first of a file's syntax errors (and the
@@ -262,14 +265,12 @@ type includer struct{ abs, name string }
 // parseFile parses one file's source and, when reading from disk, its
 // includes.
 func (l *loader) parseFile(src []byte, name string, stack []includer) {
-	if d := binaryDiag(src, name); d != nil {
-		l.wf.Files = append(l.wf.Files, name) // no snippet: it would print the bytes
-		l.diags = append(l.diags, d)
-		l.broken = true
-		return
+	d := binaryDiag(src, name)
+	if d == nil {
+		d = encodingDiag(src, name)
 	}
-	if d := encodingDiag(src, name); d != nil {
-		l.wf.Files = append(l.wf.Files, name)
+	if d != nil {
+		l.wf.Files = append(l.wf.Files, name) // no snippet: it would print the bytes
 		l.diags = append(l.diags, d)
 		l.broken = true
 		return
@@ -285,10 +286,7 @@ func (l *loader) parseFile(src []byte, name string, stack []includer) {
 		l.broken = true
 		return
 	}
-	file, diags := hclsyntax.ParseConfig(src, name, hcl.InitialPos)
-	if diags.HasErrors() {
-		diags = firstSyntaxError(syntaxHints(src, name, diags))
-	}
+	file, diags := parseHCL(src, name)
 	if file != nil {
 		l.wf.sources[name] = file
 	}

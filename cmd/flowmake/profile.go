@@ -9,10 +9,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/agext/levenshtein"
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"gopkg.in/yaml.v3"
+
+	"github.com/flowmake/flowmake/dag"
 )
 
 // A profile is a directory whose config.yaml holds default values for
@@ -123,7 +124,7 @@ func setFromProfile(flags *pflag.FlagSet, file string, data []byte) error {
 		f := flags.Lookup(name)
 		if f == nil || !slices.Contains(names, key) {
 			hint := ""
-			if s := closest(key, names); s != "" {
+			if s := dag.Closest(key, names); s != "" {
 				hint = fmt.Sprintf("; did you mean %q?", s)
 			}
 			return usagef("%s:%d: unknown key %q: not a flowmake flag%s", file, k.Line, key, hint)
@@ -183,15 +184,4 @@ func valueKind(f *pflag.Flag) string {
 		return "a string or a list of strings"
 	}
 	return "a string"
-}
-
-// closest is the name nearest to given, when close enough to be a typo.
-func closest(given string, names []string) string {
-	best, bestDist := "", 3
-	for _, n := range names {
-		if d := levenshtein.Distance(given, n, nil); d < bestDist {
-			best, bestDist = n, d
-		}
-	}
-	return best
 }
