@@ -2,6 +2,7 @@ package rules
 
 import (
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -48,6 +49,33 @@ rule "full" {
 					b.Fatal(diags)
 				}
 				i++
+			}
+		})
+	}
+}
+
+// BenchmarkLoadFan100k parses and checks the bench/gen fan Rulefile for
+// 100,000 items: the aggregate's expand is evaluated at load, over
+// strings made by a for expression or over range's numbers directly.
+func BenchmarkLoadFan100k(b *testing.B) {
+	for _, values := range []string{"[for i in range(100000) : tostring(i)]", "range(100000)"} {
+		src := []byte(`
+rule "all" {
+  input  = expand("out/{i}.txt", { i = ` + values + ` })
+  output = "all.txt"
+  shell  = "echo 100000 > ${output}"
+}
+rule "item" {
+  output = "out/{i}.txt"
+  shell  = "echo ${wildcards.i} > ${output}"
+}
+`)
+		b.Run(strings.Fields(values)[0], func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, diags := Parse(src, "Rulefile"); diags.HasErrors() {
+					b.Fatal(diags)
+				}
 			}
 		})
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
 )
 
 func TestRangeHasRoomForLargeWorkflows(t *testing.T) {
@@ -50,5 +51,28 @@ func TestRangeHasRoomForLargeWorkflows(t *testing.T) {
 	}
 	if _, err := rangeFunc.Call([]cty.Value{cty.NumberIntVal(0), cty.NumberIntVal(5), cty.NumberIntVal(-1)}); err == nil {
 		t.Error("a step that never arrives should be an error")
+	}
+}
+
+// expand formats numbers as cty's conversion to string does: whole
+// numbers take a quicker way, the rest the conversion itself.
+func TestExpandNumbers(t *testing.T) {
+	values := []cty.Value{
+		cty.NumberIntVal(0), cty.NumberIntVal(7), cty.NumberIntVal(-3),
+		cty.NumberFloatVal(2.5), cty.NumberFloatVal(1e20), cty.NumberFloatVal(-0.125),
+		cty.MustParseNumberVal("123456789012345678901234567890"),
+	}
+	var got []string
+	if err := collectStrings(cty.TupleVal(values), &got); err != nil {
+		t.Fatal(err)
+	}
+	for i, v := range values {
+		want, err := convert.Convert(v, cty.String)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got[i] != want.AsString() {
+			t.Errorf("%#v became %q, cty says %q", v, got[i], want.AsString())
+		}
 	}
 }

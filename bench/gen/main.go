@@ -1,11 +1,18 @@
-// Command gen writes one workflow three ways — Rulefile, Makefile and
-// Snakefile — so flowmake, GNU make and Snakemake are measured on the same
-// graph: `stages` chained rules over `samples` samples, plus a rule all.
-// Stage 1 has no input (it writes the sample name), so no source files are
-// needed and the job count is samples*stages + 1.
+// Command gen writes one workflow several ways — Rulefile, Snakefile,
+// Makefile and, for a -shape, build.ninja — so flowmake and its peers are
+// measured on the same graph.
+//
+// Without -shape: `stages` chained rules over `samples` samples, plus a
+// rule all. Stage 1 has no input (it writes the sample name), so no
+// source files are needed and the job count is samples*stages + 1.
+//
+// With -shape (fan, pipeline, chain, critical, checkpoint) and -n: the
+// issue-12 workloads (see shapes.go). gen prints the job count of a full
+// build, which the benchmark runner checks each tool's run against.
 //
 //	go run ./bench/gen -dir /tmp/w -samples 33333 -stages 3
 //	go run ./bench/gen -dir /tmp/s -sleep 1 -samples 16 -stages 1
+//	go run ./bench/gen -dir /tmp/f -shape fan -n 100000
 package main
 
 import (
@@ -22,7 +29,21 @@ func main() {
 	samples := flag.Int("samples", 1000, "number of samples")
 	stages := flag.Int("stages", 3, "chained rules per sample")
 	sleep := flag.Float64("sleep", 0, "seconds each job sleeps (0: a trivial echo)")
+	shapeName := flag.String("shape", "", "workload: fan, pipeline, chain, critical or checkpoint")
+	n := flag.Int("n", 1000, "size of the -shape workload")
 	flag.Parse()
+	if *shapeName != "" {
+		sh, ok := shapes[*shapeName]
+		if !ok || *dir == "" || *n < 1 {
+			fmt.Fprintf(os.Stderr, "gen: -shape is one of fan, pipeline, chain, critical, checkpoint; -dir and -n >= 1 are needed\n")
+			os.Exit(2)
+		}
+		if err := writeShape(*dir, sh, *n, *sleep); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(sh.jobs(*n))
+		return
+	}
 	if *dir == "" || *samples < 1 || *stages < 1 {
 		flag.Usage()
 		os.Exit(2)
@@ -105,4 +126,26 @@ func snakefile(samples, stages int, sleep float64) string {
 		}
 	}
 	return b.String()
+}
+
+// writeShape writes the shape's four files into dir; a peer that cannot
+// express it gets no file.
+func writeShape(dir string, sh shape, n int, sleep float64) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for name, text := range map[string]string{
+		"Rulefile":    sh.rulefile(n, sleep),
+		"Snakefile":   sh.snakefile(n, sleep),
+		"Makefile":    sh.makefile(n, sleep),
+		"build.ninja": sh.ninja(n, sleep),
+	} {
+		if text == "" {
+			continue
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
