@@ -15,6 +15,7 @@ type Plan struct {
 	ready   []*Job
 	left    int // stale jobs not yet done, failed or skipped
 	total   int
+	pretend bool // NewPretendPlan: checkpoints resolve nothing
 }
 
 type jobState uint8
@@ -55,6 +56,17 @@ func NewPlan(g *Graph, r *Resolver) *Plan {
 			p.admit(j)
 		}
 	}
+	return p
+}
+
+// NewPretendPlan makes a plan of every stale job in g for a run that only
+// pretends (a dry run, --touch): a checkpoint that "finishes" made no
+// files to resolve its waiters from, so nothing is resolved again and the
+// jobs that wait for it are handed out as they are, as the dry run has
+// always listed them.
+func NewPretendPlan(g *Graph) *Plan {
+	p := NewPlan(g, nil)
+	p.pretend = true
 	return p
 }
 
@@ -139,6 +151,9 @@ func (p *Plan) Done(j *Job, ok bool) ([]*Job, error) {
 // checkpoint j, and admits the jobs added or changed. It returns the jobs
 // whose count of unfinished deps it took anew.
 func (p *Plan) checkpointDone(j *Job) (map[*Job]bool, error) {
+	if p.pretend {
+		return nil, nil
+	}
 	if p.r == nil {
 		for _, d := range j.Dependents {
 			if d.Spec.Pending {

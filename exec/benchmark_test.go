@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLocalWritesBenchmark(t *testing.T) {
@@ -40,6 +41,13 @@ func TestLocalWritesBenchmark(t *testing.T) {
 	cpu, _ := strconv.ParseFloat(f[3], 64)
 	if wall <= 0 || rss < 40 || cpu <= 0 || !strings.HasPrefix(f[1], "0:00:") {
 		t.Errorf("implausible figures: wall %v s, rss %v MB, cpu %v s (%q)", wall, rss, cpu, lines[1])
+	}
+	// The result carries the same rusage, for the run history.
+	if u := r.Usage; u.MaxRSS < 40<<20 || u.UserCPU <= 0 || u.UserCPU+u.SysCPU > r.End.Sub(r.Start)+time.Second {
+		t.Errorf("implausible usage %+v for a %v job", u, r.End.Sub(r.Start))
+	}
+	if host, _ := os.Hostname(); r.Host != host || r.Executor != "local" {
+		t.Errorf("ran on %q by %q, want %q by local", r.Host, r.Executor, host)
 	}
 
 	// A failed job writes no benchmark.

@@ -10,6 +10,9 @@
 // costs O(log n) per job. When the best job does not fit the free cores
 // or --resources, a bounded number of smaller ones may go first
 // (backfilling), then the run drains until it fits, so nothing starves.
+// An executor that only pretends (a Pretender: the dry run and --touch)
+// is called inline instead, in ready order, and its jobs' files are left
+// alone.
 //
 // Outputs are the scheduler's business, not the executor's, so every
 // executor gets the same rules: after a failure (exit status, signal,
@@ -85,6 +88,19 @@ type Result struct {
 	Start    time.Time
 	End      time.Time
 	Attempts int // runs made, retries included; set by the scheduler
+	// Usage is what the job's processes used, from wait4's rusage (the
+	// local executor) or the batch system's accounting; zero when unknown.
+	Usage    Usage
+	Host     string // where the job ran (os.Hostname, or a SLURM node)
+	Executor string // "local", "slurm", "dry-run", "touch"
+}
+
+// Usage is a job's resource use: CPU time in user and kernel mode and
+// the peak resident set size of its largest process.
+type Usage struct {
+	UserCPU time.Duration
+	SysCPU  time.Duration
+	MaxRSS  int64 // bytes; Linux's ru_maxrss is KiB
 }
 
 // OK reports whether the job succeeded.

@@ -33,6 +33,11 @@ type Local struct {
 	// os.Stderr. Writers may be shared by concurrent jobs: writes to
 	// them are serialized.
 	Stdout, Stderr io.Writer
+	// Output, when set, gives each job writers of its own for its stdout
+	// and stderr in place of Stdout and Stderr, so a display can group or
+	// prefix a job's lines; done is called once the job's output was
+	// drained. The same writer for both keeps them in one pipe, in order.
+	Output func(spec Spec) (stdout, stderr io.Writer, done func())
 	// Grace is the time between SIGTERM and SIGKILL for a cancelled job
 	// whose Spec.Kill is nil; 0 means DefaultGrace.
 	Grace time.Duration
@@ -68,6 +73,7 @@ func timed(ctx context.Context, spec Spec, run func(context.Context, Spec, *Resu
 
 // run fills r from the finished process; the error is a failure to start.
 func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
+	r.Host, r.Executor = hostname(), "local"
 	wd := workdir.Dir(spec.Dir)
 	dirsFor := append([]string{spec.Benchmark, spec.Capture}, spec.Outputs...)
 	for _, p := range append(dirsFor, spec.Logs...) {
@@ -127,9 +133,14 @@ func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
 		cmd.Env = append(cmd.Env, "FLOWMAKE_JOB="+jobFile)
 	}
 
+	stdout, stderr := l.Stdout, l.Stderr
+	if l.Output != nil {
+		var done func()
+		stdout, stderr, done = l.Output(spec)
+		defer done() // deferred first, so it runs after out.close: no copier writes any more
+	}
 	var out outputs
 	defer out.close()
-	stdout, stderr := l.Stdout, l.Stderr
 	if stdout == nil {
 		stdout = os.Stdout
 	}
@@ -161,6 +172,7 @@ func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
 	interrupted := l.wait(ctx, cmd, spec.Kill)
 	out.drain()
 
+	r.Usage = usageOf(cmd.ProcessState)
 	ws, _ := cmd.ProcessState.Sys().(syscall.WaitStatus)
 	switch {
 	case ws.Signaled():
@@ -179,6 +191,22 @@ func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
 		}
 	}
 	return nil
+}
+
+// hostname is os.Hostname, read once: every job of a run asks.
+var hostname = sync.OnceValue(func() string {
+	h, _ := os.Hostname()
+	return h
+})
+
+// usageOf reads wait4's rusage: it covers the children the job's shell
+// waited for, so a pipeline's busiest stage sets MaxRSS.
+func usageOf(ps *os.ProcessState) Usage {
+	u := Usage{UserCPU: ps.UserTime(), SysCPU: ps.SystemTime()}
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		u.MaxRSS = ru.Maxrss * 1024 // Linux reports KiB
+	}
+	return u
 }
 
 // writeBenchmark writes a job's figures as a tab-separated header and row,

@@ -62,15 +62,22 @@ func writeCommandFile(spec Spec) (string, bool, error) {
 }
 
 // shownBytes is how much of a long command's start and end a failure
-// message shows.
-const shownBytes = 500
+// message shows, and shortenAbove the length from which it shows only
+// those: a gather over a few hundred inputs is already a screenful.
+const (
+	shownBytes   = 500
+	shortenAbove = 4 << 10
+)
 
-// shortCommand is spec for a failure message: a command too long for
-// the command line becomes its head, a line saying how much was left out
-// and, when the file that ran is still there, where it is, and its tail.
+// shortCommand is spec for a failure message: a command over shortenAbove
+// becomes its head, a line saying how much was left out and where the
+// whole command is, and its tail. The whole text is beside the job's
+// capture under .flowmake/log/: a command too long for the command line
+// ran from there; a shorter one is written there now, on failure only, so
+// a fan of successful jobs writes nothing.
 func shortCommand(spec Spec) Spec {
 	cmd := strings.TrimRight(spec.Command, "\n")
-	if spec.Script != "" || len(spec.Command) <= maxArgCommand || len(cmd) <= 2*shownBytes {
+	if spec.Script != "" || len(spec.Command) <= shortenAbove || len(cmd) <= 2*shownBytes {
 		return spec
 	}
 	head, tail := shownBytes, len(cmd)-shownBytes
@@ -82,7 +89,11 @@ func shortCommand(spec Spec) Spec {
 	}
 	where := ""
 	if rel := commandFile(spec); rel != "" {
-		if _, err := os.Stat(workdir.Dir(spec.Dir).Path(rel)); err == nil {
+		p := workdir.Dir(spec.Dir).Path(rel)
+		if _, err := os.Stat(p); err != nil {
+			_, _, err = writeCommandFile(spec)
+		}
+		if _, err := os.Stat(p); err == nil {
 			where = "; the whole command is in " + rel
 		}
 	}

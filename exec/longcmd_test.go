@@ -100,33 +100,68 @@ func TestLongCommandCancelKillsGroup(t *testing.T) {
 }
 
 // A failure shows a long command's head and tail and names the file
-// that holds all of it; the message stays small.
+// that holds all of it; the message stays small. A command too long for
+// the command line ran from that file; a shorter one, still too long to
+// read in a message, is written there when it fails.
 func TestPrinterLongCommand(t *testing.T) {
-	dir := t.TempDir()
-	command := "cat " + strings.Repeat("data/sample_0001_abcdefghijklmnopqrst.txt ", 10000) + "> all.txt\n"
-	spec := Spec{Name: "gather", Command: command, Dir: dir, Capture: "gather.log"}
-	finished := func() string {
-		var buf bytes.Buffer
-		(&Printer{W: &buf}).Finished(countJob("A", ""), spec, Result{ExitCode: 1})
-		return buf.String()
-	}
-	got := finished()
-	if len(got) > 2000 {
-		t.Errorf("message is %d bytes:\n%.3000s", len(got), got)
-	}
-	left := len(command) - 1 - 2*shownBytes
-	for _, want := range []string{
-		"FAILED rule gather, exit 1\n    cat data/sample_0001_",
-		"\n    [... " + strconv.Itoa(left) + " of " + strconv.Itoa(len(command)) + " bytes left out ...]\n",
-		"abcdefghijklmnopqrst.txt > all.txt\n",
+	for _, tc := range []struct {
+		name  string
+		files int // inputs of the gather
+		ran   bool
+	}{
+		{"ran from a file", 10000, true},
+		{"under the command-line limit", 200, false},
 	} {
-		if !strings.Contains(got, want) {
-			t.Errorf("message lacks %q:\n%s", want, got)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			command := "cat " + strings.Repeat("data/sample_0001_abcdefghijklmnopqrst.txt ", tc.files) + "> all.txt\n"
+			if (len(command) > maxArgCommand) != tc.ran || len(command) <= shortenAbove {
+				t.Fatalf("a %d-byte command does not test %q", len(command), tc.name)
+			}
+			spec := Spec{Name: "gather", Command: command, Dir: dir, Capture: "gather.log"}
+			if tc.ran {
+				files(t, dir, "gather.sh")
+			}
+			var buf bytes.Buffer
+			(&Printer{W: &buf}).Finished(countJob("A", ""), spec, Result{ExitCode: 1})
+			got := buf.String()
+			if len(got) > 2000 {
+				t.Errorf("message is %d bytes:\n%.3000s", len(got), got)
+			}
+			left := len(command) - 1 - 2*shownBytes
+			for _, want := range []string{
+				"FAILED rule gather, exit 1\n    cat data/sample_0001_",
+				"\n    [... " + strconv.Itoa(left) + " of " + strconv.Itoa(len(command)) + " bytes left out; the whole command is in gather.sh ...]\n",
+				"abcdefghijklmnopqrst.txt > all.txt\n",
+			} {
+				if !strings.Contains(got, want) {
+					t.Errorf("message lacks %q:\n%s", want, got)
+				}
+			}
+			if !tc.ran {
+				data, err := os.ReadFile(filepath.Join(dir, "gather.sh"))
+				if err != nil || string(data) != command {
+					t.Errorf("gather.sh holds %d bytes (%v), want the whole %d-byte command", len(data), err, len(command))
+				}
+			}
+		})
 	}
-	// With the file that ran still there, the message points at it.
-	files(t, dir, "gather.sh")
-	if got := finished(); !strings.Contains(got, "bytes left out; the whole command is in gather.sh ...]") {
-		t.Errorf("message does not name the command file:\n%s", got)
+}
+
+// A command a failure message can show whole is shown whole, and no file
+// is written for it.
+func TestPrinterShortCommandWhole(t *testing.T) {
+	dir := t.TempDir()
+	command := "cat " + strings.Repeat("data/a.txt ", 300) + "> all.txt"
+	if len(command) > shortenAbove {
+		t.Fatalf("%d-byte command is not short", len(command))
+	}
+	var buf bytes.Buffer
+	(&Printer{W: &buf}).Finished(countJob("A", ""), Spec{Name: "gather", Command: command, Dir: dir, Capture: "gather.log"}, Result{ExitCode: 1})
+	if !strings.Contains(buf.String(), command) || strings.Contains(buf.String(), "left out") {
+		t.Errorf("command not shown whole:\n%s", buf.String())
+	}
+	if exists(dir, "gather.sh") {
+		t.Error("a command file was written for a short command")
 	}
 }

@@ -54,15 +54,35 @@ type Options struct {
 }
 
 // Hooks let the metadata store follow jobs. Both are called on the job's
-// own goroutine, so they must be safe for concurrent use (and the store
-// can then group the commits of jobs ending together), at most once per
-// job: BeforeStart before the first attempt (an error fails the job
-// without running it), AfterFinish with the final result of every job
-// BeforeStart let through, after outputs were checked, touched and
-// protected (or deleted, on failure), before the scheduler hears of it.
+// own goroutine (for a Pretender, on Run's), so they must be safe for
+// concurrent use (and the store can then group the commits of jobs
+// ending together), at most once per job: BeforeStart before the first
+// attempt (an error fails the job without running it), AfterFinish with
+// the final result of every job BeforeStart let through, after outputs
+// were checked, touched and protected (or deleted, on failure), before
+// the scheduler hears of it.
 type Hooks struct {
 	BeforeStart func(j *dag.Job, spec Spec) error
 	AfterFinish func(j *dag.Job, spec Spec, r Result)
+}
+
+// Pretender is an Executor that only pretends to run jobs: DryRun (-n)
+// and Touch (--touch), as Ninja's dry-run command runner. Run drives it
+// like any executor, in dependency order, with the same Hooks and
+// Status, but leaves the files alone: no output is removed, checked,
+// touched or protected and no temp() file deleted, for nothing ran to
+// make or need them. It calls Pretend inline, on the scheduler's
+// goroutine, one job at a time and without retries, in the order the
+// jobs became ready rather than by priority: a pretended job takes
+// microseconds, so a goroutine, a channel send and heap ordering per job
+// would be most of the cost of a 100,000-job dry run. A plan made with
+// dag.NewPretendPlan keeps checkpoints from resolving anything.
+type Pretender interface {
+	Executor
+	// Pretend stands in for Run. It is handed the job as well as its
+	// spec, since what it does (list the job with its reason, touch its
+	// outputs past its inputs) is about the job, not about a command.
+	Pretend(ctx context.Context, j *dag.Job, spec Spec) Result
 }
 
 // Failure is one failed job.
@@ -126,9 +146,11 @@ type scheduler struct {
 	killOnce sync.Once
 	plan     *dag.Plan
 	ex       Executor
+	pretend  Pretender // ex, when it only pretends: called inline
 	opts     Options
 
 	queue     jobHeap
+	fifo      []*dag.Job // a Pretender's ready jobs, instead of queue
 	results   chan finished
 	running   int
 	slots     int // in use
@@ -165,6 +187,7 @@ func newScheduler(ctx context.Context, plan *dag.Plan, ex Executor, opts Options
 		opts.Status = nopStatus{}
 	}
 	jobCtx, cancel := context.WithCancel(ctx)
+	pretend, _ := ex.(Pretender)
 	return &scheduler{
 		ctx:       ctx,
 		jobCtx:    jobCtx,
@@ -172,6 +195,7 @@ func newScheduler(ctx context.Context, plan *dag.Plan, ex Executor, opts Options
 		kill:      make(chan struct{}),
 		plan:      plan,
 		ex:        ex,
+		pretend:   pretend,
 		opts:      opts,
 		results:   make(chan finished, opts.Cores),
 		used:      map[string]int64{},
@@ -189,7 +213,7 @@ func (s *scheduler) run() (Summary, error) {
 			s.dispatch()
 		}
 		if s.running == 0 {
-			if !s.stopping && s.plan.More() && s.queue.Len() == 0 {
+			if !s.stopping && s.plan.More() && s.queue.Len()+len(s.fifo) == 0 {
 				// The plan holds jobs none of which can ever become ready.
 				s.err = fmt.Errorf("internal error: %d jobs left but none ready", s.plan.Total()-s.sum.Done-s.sum.Failed)
 			}
@@ -259,6 +283,10 @@ func (s *scheduler) killNow() { s.killOnce.Do(func() { close(s.kill) }) }
 
 // admit queues newly ready jobs.
 func (s *scheduler) admit(jobs []*dag.Job) {
+	if s.pretend != nil {
+		s.fifo = append(s.fifo, jobs...)
+		return
+	}
 	for _, j := range jobs {
 		heap.Push(&s.queue, j)
 	}
@@ -321,6 +349,10 @@ func (s *scheduler) fits(j *dag.Job) bool {
 // (a best-first walk of the heap), until maxBypass jobs went ahead of the
 // best one: then running jobs drain until it fits.
 func (s *scheduler) dispatch() {
+	if s.pretend != nil {
+		s.dispatchPretend()
+		return
+	}
 	for s.queue.Len() > 0 && s.slots < s.opts.Cores && !s.stopping && s.jobCtx.Err() == nil {
 		best := s.queue[0]
 		if s.fits(best) {
@@ -342,6 +374,19 @@ func (s *scheduler) dispatch() {
 	}
 }
 
+// dispatchPretend starts a Pretender's ready jobs, each ending inline, in
+// the order they became ready: with nothing really running, the order
+// among ready jobs decides nothing, and a FIFO costs O(1) a job where the
+// heap's comparisons would be most of a 100,000-job dry run.
+func (s *scheduler) dispatchPretend() {
+	for len(s.fifo) > 0 && !s.stopping && s.jobCtx.Err() == nil {
+		j := s.fifo[0]
+		s.fifo[0] = nil
+		s.fifo = s.fifo[1:]
+		s.start(j)
+	}
+}
+
 func (s *scheduler) start(j *dag.Job) {
 	spec := s.opts.SpecFor(j)
 	spec.Kill = s.kill
@@ -354,7 +399,37 @@ func (s *scheduler) start(j *dag.Job) {
 	}
 	s.started++
 	s.opts.Status.Started(j, spec, s.started, s.plan.Total())
+	if s.pretend != nil {
+		s.reap(s.pretendJob(j, spec))
+		return
+	}
 	go s.runJob(j, spec)
+}
+
+// pretendJob is runJob for a Pretender, on the scheduler's goroutine: the
+// hooks and Pretend, and nothing done to the job's files.
+func (s *scheduler) pretendJob(j *dag.Job, spec Spec) (f finished) {
+	f = finished{job: j, spec: spec}
+	defer func() {
+		if p := recover(); p != nil {
+			now := time.Now()
+			err := fmt.Errorf("internal error: %v; this is a bug in flowmake, please report it at %s", p, rules.BugReports)
+			f.res = Result{ExitCode: -1, Err: err, Start: now, End: now}
+		}
+	}()
+	if h := s.opts.Hooks.BeforeStart; h != nil {
+		if err := h(j, spec); err != nil {
+			now := time.Now()
+			f.res = Result{ExitCode: -1, Err: err, Start: now, End: now}
+			return f
+		}
+	}
+	f.res = s.pretend.Pretend(s.jobCtx, j, spec)
+	f.res.Attempts = 1
+	if h := s.opts.Hooks.AfterFinish; h != nil {
+		h(j, spec, f.res)
+	}
+	return f
 }
 
 // runJob runs one job with its retries and settles its outputs; it is
@@ -458,7 +533,7 @@ func (s *scheduler) afterDone(j *dag.Job, ok bool) {
 		s.err = fmt.Errorf("after %s: %w", j, err)
 		s.stopping = true
 	}
-	if ok {
+	if ok && s.pretend == nil {
 		s.releaseTemps(j)
 	}
 	s.admit(more)

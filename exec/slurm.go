@@ -23,9 +23,10 @@ import (
 )
 
 // Slurm runs each job as one SLURM batch job: a generated bash script
-// (#!/bin/bash, set -euo pipefail, cd to the working directory, the
-// command) submitted with one `sbatch --parsable`, so a command of any
-// length goes in the script and never on sbatch's command line. The job's
+// (#!/bin/bash, the node's name written to NAME.node for the run history,
+// set -euo pipefail, cd to the working directory, the command) submitted
+// with one `sbatch --parsable`, so a command of any length goes in the
+// script and never on sbatch's command line. The job's
 // threads, resources.mem_mb and resources.runtime become --cpus-per-task,
 // --mem and --time; resources slurm_partition, slurm_account and
 // slurm_extra become --partition, --account and extra flags. Script,
@@ -95,6 +96,7 @@ func NewRunID() string {
 func (s *Slurm) Run(ctx context.Context, spec Spec) Result { return timed(ctx, spec, s.run) }
 
 func (s *Slurm) run(ctx context.Context, spec Spec, r *Result) error {
+	r.Executor = "slurm"
 	wd := workdir.Dir(spec.Dir)
 	for _, p := range append([]string{spec.Benchmark, spec.Capture}, append(spec.Outputs, spec.Logs...)...) {
 		if p == "" {
@@ -131,7 +133,14 @@ func (s *Slurm) run(ctx context.Context, spec Spec, r *Result) error {
 			return fmt.Errorf("write job file: %w", err)
 		}
 	}
-	text, err := batchScript(spec, dir, jobFile)
+	node := base + ".node" // the script writes its node's name there
+	os.Remove(node)
+	defer func() {
+		if b, err := os.ReadFile(node); err == nil {
+			r.Host = strings.TrimSpace(string(b))
+		}
+	}()
+	text, err := batchScript(spec, dir, jobFile, node)
 	if err != nil {
 		return err
 	}
@@ -194,10 +203,13 @@ func slurmBase(spec Spec) string {
 
 // batchScript is the job as a bash script: the command itself, or the
 // script's command line, after a cd into dir and the job's environment.
-func batchScript(spec Spec, dir, jobFile string) (string, error) {
+func batchScript(spec Spec, dir, jobFile, nodeFile string) (string, error) {
 	var b strings.Builder
 	b.WriteString("#!/bin/bash\n")
 	fmt.Fprintf(&b, "# flowmake job %s\n", strings.ReplaceAll(spec.Name, "\n", " "))
+	// The node's name, for the run history; squeue forgets it with the
+	// job. A failure to write it must not fail the job.
+	fmt.Fprintf(&b, "printf '%%s\\n' \"${SLURMD_NODENAME:-$(hostname)}\" 2>/dev/null >%s || true\n", shellQuote(nodeFile))
 	b.WriteString("set -euo pipefail\n")
 	fmt.Fprintf(&b, "cd %s\n", shellQuote(dir))
 	for _, kv := range spec.Env {

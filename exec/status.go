@@ -36,44 +36,87 @@ func (nopStatus) Started(*dag.Job, Spec, int, int) {}
 func (nopStatus) Finished(*dag.Job, Spec, Result)  {}
 func (nopStatus) Done(Summary)                     {}
 
-// Printer is the plain status: a line per started job, a block per
-// failure with the command and the tail of the log, and a count at the
-// end. It is safe for concurrent use.
+// Printer is the plain status: a line per finished job, "[k/n] done
+// count (sample=a) in 1.2s" with k the jobs done so far and n the run's
+// total, a block per failure with the command and the tail of the log,
+// and a count at the end. A job's start is shown only when there is
+// something to say: its message, with PrintCommands its command, with
+// Reasons why it runs. It is safe for concurrent use.
 type Printer struct {
 	W             io.Writer // usually stderr
 	PrintCommands bool      // -p: the command under each started job
+	Reasons       bool      // -r: why each started job runs
 	Quiet         bool      // only failures and an unsuccessful end
+	Color         bool      // ANSI colours for done and FAILED (a live terminal without NO_COLOR)
 	TailLines     int       // log lines shown for a failure; 0 means 10
 
-	mu sync.Mutex
+	mu          sync.Mutex
+	done, total int
 }
 
 // NewPrinter returns a Printer writing to w.
 func NewPrinter(w io.Writer) *Printer { return &Printer{W: w} }
 
-// Started prints "[n/total] rule k=v: message" and with PrintCommands
-// the command.
+// ANSI colours, used only when Printer.Color is set.
+const (
+	colorGreen = "\x1b[32m"
+	colorRed   = "\x1b[1;31m"
+	colorReset = "\x1b[0m"
+)
+
+func (p *Printer) paint(s, color string) string {
+	if !p.Color {
+		return s
+	}
+	return color + s + colorReset
+}
+
+// Started notes the total and, when there is something to say, prints
+// "start count (sample=a): message", then the command (PrintCommands)
+// and the reason (Reasons), as one write so nothing comes between them.
 func (p *Printer) Started(j *dag.Job, spec Spec, n, total int) {
+	p.mu.Lock()
+	p.total = max(p.total, total)
+	p.mu.Unlock()
 	if p.Quiet {
 		return
 	}
+	message := ""
+	if j.Spec != nil {
+		message = j.Spec.Message
+	}
+	if message == "" && !p.PrintCommands && !p.Reasons {
+		return
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "[%d/%d] %s", n, total, shortName(j))
-	if j.Spec != nil && j.Spec.Message != "" {
+	b.WriteString("start ")
+	b.WriteString(jobName(j))
+	if message != "" {
 		b.WriteString(": ")
-		b.WriteString(j.Spec.Message)
+		b.WriteString(message)
 	}
 	b.WriteByte('\n')
 	if p.PrintCommands {
 		writeCommand(&b, spec)
 	}
+	if p.Reasons {
+		fmt.Fprintf(&b, "    reason: %s\n", j.Reason)
+	}
 	p.write(b.String())
 }
 
-// Finished prints failures: "FAILED rule align (sample=A), exit 1", the
-// command and the last lines of the log.
+// Finished prints "[k/n] done ..." for a success, and for a failure
+// "FAILED rule align (sample=A), exit 1", the command (shortened when
+// long) and the last lines of the logs.
 func (p *Printer) Finished(j *dag.Job, spec Spec, r Result) {
 	if r.OK() {
+		p.mu.Lock()
+		p.done++
+		k, n := p.done, max(p.total, p.done)
+		p.mu.Unlock()
+		if !p.Quiet {
+			p.write(fmt.Sprintf("[%d/%d] %s %s in %s\n", k, n, p.paint("done", colorGreen), jobName(j), formatElapsed(r.End.Sub(r.Start))))
+		}
 		return
 	}
 	var b strings.Builder
@@ -81,11 +124,11 @@ func (p *Printer) Finished(j *dag.Job, spec Spec, r Result) {
 		if p.Quiet {
 			return
 		}
-		fmt.Fprintf(&b, "INTERRUPTED rule %s\n", spec.Name)
+		fmt.Fprintf(&b, "%s rule %s\n", p.paint("INTERRUPTED", colorRed), spec.Name)
 		p.write(b.String())
 		return
 	}
-	fmt.Fprintf(&b, "FAILED rule %s, %s", spec.Name, describe(r))
+	fmt.Fprintf(&b, "%s rule %s, %s", p.paint("FAILED", colorRed), spec.Name, describe(r))
 	if r.Attempts > 1 {
 		fmt.Fprintf(&b, " (after %d attempts)", r.Attempts)
 	}
@@ -152,13 +195,13 @@ func (p *Printer) write(s string) {
 	io.WriteString(p.W, s)
 }
 
-// shortName is a job for the progress line: rules.JobName's Compact form,
-// "count sample=a".
-func shortName(j *dag.Job) string {
+// jobName is a job in status lines: rules.JobName's Plain form,
+// "count (sample=a)".
+func jobName(j *dag.Job) string {
 	if j.Spec == nil || j.Spec.Rule == nil {
 		return j.Key
 	}
-	return rules.JobName(j.Spec.Rule.Name, j.Spec.Wildcards, rules.Compact)
+	return rules.JobName(j.Spec.Rule.Name, j.Spec.Wildcards, rules.Plain)
 }
 
 func writeCommand(b *strings.Builder, spec Spec) {
@@ -193,6 +236,10 @@ func describe(r Result) string {
 	}
 	return strings.Join(parts, ": ")
 }
+
+// FormatElapsed is a duration as status lines show it: "4.2s" under a
+// minute, else rounded to the second ("1m30s").
+func FormatElapsed(d time.Duration) string { return formatElapsed(d) }
 
 func formatElapsed(d time.Duration) string {
 	if d < time.Minute {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,8 @@ func countJob(sample, message string) *dag.Job {
 }
 
 func TestPrinterStarted(t *testing.T) {
+	reasoned := countJob("a", "")
+	reasoned.Reason = dag.Reason{Kind: dag.MissingOutput, Path: "counts/a.txt"}
 	tests := []struct {
 		name   string
 		p      *Printer
@@ -32,14 +35,16 @@ func TestPrinterStarted(t *testing.T) {
 		n, tot int
 		want   string
 	}{
-		{"plain", &Printer{}, countJob("a", ""), Spec{Command: "wc -l"}, 3, 12, "[3/12] count sample=a\n"},
-		{"message", &Printer{}, countJob("a", "counting a"), Spec{}, 1, 2, "[1/2] count sample=a: counting a\n"},
-		{"no wildcards", &Printer{}, &dag.Job{Spec: &rules.Job{Rule: &rules.Rule{Name: "all"}}}, Spec{}, 1, 1, "[1/1] all\n"},
+		{"nothing to say", &Printer{}, countJob("a", ""), Spec{Command: "wc -l"}, 3, 12, ""},
+		{"message", &Printer{}, countJob("a", "counting a"), Spec{}, 1, 2, "start count (sample=a): counting a\n"},
+		{"no wildcards", &Printer{}, &dag.Job{Spec: &rules.Job{Rule: &rules.Rule{Name: "all"}, Message: "m"}}, Spec{}, 1, 1, "start all: m\n"},
 		{"print commands", &Printer{PrintCommands: true}, countJob("a", ""), Spec{Command: "wc -l a \\\n  > b\n"}, 1, 1,
-			"[1/1] count sample=a\n    wc -l a \\\n      > b\n"},
+			"start count (sample=a)\n    wc -l a \\\n      > b\n"},
 		{"print script", &Printer{PrintCommands: true}, countJob("a", ""), Spec{Script: "s.py"}, 1, 1,
-			"[1/1] count sample=a\n    script s.py\n"},
-		{"quiet", &Printer{Quiet: true, PrintCommands: true}, countJob("a", ""), Spec{Command: "x"}, 1, 1, ""},
+			"start count (sample=a)\n    script s.py\n"},
+		{"reason after the command", &Printer{PrintCommands: true, Reasons: true}, reasoned, Spec{Command: "wc"}, 1, 1,
+			"start count (sample=a)\n    wc\n    reason: missing output: counts/a.txt\n"},
+		{"quiet", &Printer{Quiet: true, PrintCommands: true, Reasons: true}, countJob("a", "m"), Spec{Command: "x"}, 1, 1, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,6 +55,45 @@ func TestPrinterStarted(t *testing.T) {
 				t.Errorf("got\n%q\nwant\n%q", buf.String(), tt.want)
 			}
 		})
+	}
+}
+
+// TestPrinterDoneLines: a line per finished job, counting the jobs done
+// (not started) against the latest total, which grows after checkpoints.
+func TestPrinterDoneLines(t *testing.T) {
+	var buf bytes.Buffer
+	p := &Printer{W: &buf}
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a, b, c := countJob("a", ""), countJob("b", ""), countJob("c", "")
+	p.Started(a, Spec{}, 1, 2)
+	p.Started(b, Spec{}, 2, 2)
+	p.Finished(b, Spec{}, Result{Start: start, End: start.Add(1234 * time.Millisecond)})
+	p.Started(c, Spec{}, 3, 3)
+	p.Finished(a, Spec{Name: "count (sample=a)"}, Result{ExitCode: 1, Start: start, End: start})
+	p.Finished(c, Spec{}, Result{Start: start, End: start.Add(61 * time.Second)})
+	want := "[1/2] done count (sample=b) in 1.2s\n" +
+		"FAILED rule count (sample=a), exit 1\n" +
+		"[2/3] done count (sample=c) in 1m1s\n"
+	if buf.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
+	}
+
+	buf.Reset()
+	q := &Printer{W: &buf, Quiet: true}
+	q.Started(a, Spec{}, 1, 1)
+	q.Finished(a, Spec{}, Result{Start: start, End: start})
+	if buf.Len() != 0 {
+		t.Errorf("quiet printed %q for a success", buf.String())
+	}
+
+	buf.Reset()
+	colored := &Printer{W: &buf, Color: true}
+	colored.Started(a, Spec{}, 1, 1)
+	colored.Finished(a, Spec{}, Result{Start: start, End: start})
+	colored.Finished(b, Spec{Name: "count (sample=b)"}, Result{ExitCode: 2})
+	if got := buf.String(); !strings.HasPrefix(got, "[1/1] "+colorGreen+"done"+colorReset+" count (sample=a)") ||
+		!strings.Contains(got, colorRed+"FAILED"+colorReset+" rule count (sample=b), exit 2") {
+		t.Errorf("colours missing:\n%q", got)
 	}
 }
 
@@ -80,7 +124,8 @@ func TestPrinterFinished(t *testing.T) {
 		r     Result
 		want  string
 	}{
-		{"success is silent", false, spec, Result{}, ""},
+		{"success", false, spec, Result{}, "[1/1] done count (sample=A) in 0.0s\n"},
+		{"success, quiet", true, spec, Result{}, ""},
 		{"exit", false, spec, Result{ExitCode: 1, Attempts: 1},
 			"FAILED rule align (sample=A), exit 1\n    bwa mem ref A.fq > A.bam\n"},
 		{"log tail, even when quiet", true, withLog, Result{ExitCode: 2},
@@ -170,7 +215,13 @@ func TestPrinterInRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
-	if len(lines) != 3 || lines[0] != "[1/2] a" || lines[1] != "[2/2] b" || !strings.HasPrefix(lines[2], "2 of 2 steps (100%) done in ") {
-		t.Errorf("output:\n%s", buf.String())
+	done := regexp.MustCompile(`^\[(\d)/2\] done (\w) in \d+\.\ds$`)
+	if len(lines) != 3 || !strings.HasPrefix(lines[2], "2 of 2 steps (100%) done in ") {
+		t.Fatalf("output:\n%s", buf.String())
+	}
+	for i, want := range []string{"1 a", "2 b"} {
+		if m := done.FindStringSubmatch(lines[i]); m == nil || m[1]+" "+m[2] != want {
+			t.Errorf("line %d: %q, want [%s/2] done %s in ...", i+1, lines[i], want[:1], want[2:])
+		}
 	}
 }

@@ -25,6 +25,9 @@
 //	hashes      file path -> FileHash (size, mtime, xxhash64): the content
 //	            hash cache, so an unchanged file is read once
 //
+// and the run history's three buckets (runs, run-jobs, rule-time; see
+// history.go), which a store gets at its first recorded run.
+//
 // Values use a small tagged binary encoding (encode.go): a full decode
 // (Get) takes 1-1.6 µs and 4 allocations a record where encoding/json
 // took 8-9 µs and 30, and the Checker does not decode at all (see Reads).

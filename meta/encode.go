@@ -45,6 +45,22 @@ func (e *encoder) time(t time.Time) {
 	e.int(t.UnixNano())
 }
 
+// wildcards writes a job's wildcards sorted by key, so equal maps encode
+// the same; keys is scratch space for a caller encoding many.
+func (e *encoder) wildcards(wc map[string]string, keys []string) []string {
+	keys = keys[:0]
+	for k := range wc {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	e.uint(len(keys))
+	for _, k := range keys {
+		e.str(k)
+		e.str(wc[k])
+	}
+	return keys
+}
+
 // decoder reads a value. A full decoder (newDecoder) first copies the whole
 // value into one string: the strings str returns are slices of it, so
 // decoding a record costs one allocation for all its text instead of one
@@ -146,6 +162,20 @@ func (d *decoder) raw() []byte {
 
 func (d *decoder) skip() { d.span() }
 
+// wildcards reads what encoder.wildcards wrote; nil when there are none.
+func (d *decoder) wildcards() map[string]string {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	wc := make(map[string]string, n)
+	for range n {
+		k := d.str()
+		wc[k] = d.str()
+	}
+	return wc
+}
+
 func (d *decoder) time() time.Time {
 	ns := d.int()
 	if ns == 0 {
@@ -177,16 +207,7 @@ func encodeRecord(r *Record) []byte {
 	e := encoder{b: make([]byte, 0, 256)}
 	e.b = append(e.b, valueTag)
 	e.str(r.Rule)
-	keys := make([]string, 0, len(r.Wildcards))
-	for k := range r.Wildcards {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	e.uint(len(keys))
-	for _, k := range keys {
-		e.str(k)
-		e.str(r.Wildcards[k])
-	}
+	e.wildcards(r.Wildcards, nil)
 	e.str(r.CodeHash)
 	e.str(r.ParamsHash)
 	e.uint(len(r.Inputs))
@@ -218,13 +239,7 @@ func decodeRecord(b []byte) (Record, error) {
 	var r Record
 	d.tag()
 	r.Rule = d.str()
-	if n := d.count(); n > 0 {
-		r.Wildcards = make(map[string]string, n)
-		for range n {
-			k := d.str()
-			r.Wildcards[k] = d.str()
-		}
-	}
+	r.Wildcards = d.wildcards()
 	r.CodeHash = d.str()
 	r.ParamsHash = d.str()
 	if n := d.count(); n > 0 {

@@ -61,7 +61,7 @@ func TestCheckpointGrowsTheGraph(t *testing.T) {
 	if got := readFile(t, filepath.Join(dir, "gathered", "b.txt")); got != "10\n2\n" {
 		t.Errorf("gathered/b.txt = %q", got)
 	}
-	if got := strings.Count(r.stderr, "] count "); got != 5 {
+	if got := strings.Count(r.stderr, "] done count ("); got != 5 {
 		t.Errorf("%d count jobs ran, want 5:\n%s", got, r.stderr)
 	}
 	r = mustRun(t, dir, "-j2")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,6 +14,7 @@ import (
 	"github.com/flowmake/flowmake/dag"
 	"github.com/flowmake/flowmake/exec"
 	"github.com/flowmake/flowmake/meta"
+	"github.com/flowmake/flowmake/progress"
 	"github.com/flowmake/flowmake/rules"
 )
 
@@ -62,9 +64,19 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 			mu.Unlock()
 		},
 	}
-	printer := exec.NewPrinter(o.stderr)
-	printer.PrintCommands = o.printShell
-	printer.Quiet = o.quiet
+	// The live bar on a terminal, plain lines otherwise (see progress).
+	live, color := progress.Detect(o.stdout, o.stderr, os.LookupEnv)
+	var means map[string]time.Duration
+	if live {
+		// Only the bar's ETA needs them; a damaged history leaves the
+		// ETA to this run's own durations.
+		means, _ = store.MeanDurations()
+	}
+	display := progress.New(progress.Options{
+		Stdout: o.stdout, Stderr: o.stderr, Live: live, Color: color,
+		PrintCommands: o.printShell, Reasons: o.reason, Quiet: o.quiet,
+		Cores: o.cores, Planned: plannedByRule(g), Means: means,
+	})
 	specFor := func(j *dag.Job) exec.Spec {
 		spec := exec.NewSpec(j, o.directory)
 		if spec.Script != "" {
@@ -75,7 +87,7 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 		}
 		return spec
 	}
-	var ex exec.Executor = exec.Local{Stdout: o.stdout, Stderr: o.stderr}
+	var ex exec.Executor = exec.Local{Stdout: o.stdout, Stderr: o.stderr, Output: display.JobOutput}
 	if o.executor == "slurm" {
 		s := &exec.Slurm{RunID: exec.NewRunID(), Defaults: o.defaultResources, MaxSubmitRate: o.maxJobsPerSecond, ArraySize: o.slurmArraySize}
 		if !o.quiet {
@@ -94,7 +106,7 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 		ex = s
 		if len(wf.LocalRules) > 0 {
 			// localrules: those jobs run here, not in the queue.
-			ex = exec.Route{Local: exec.Local{Stdout: o.stdout, Stderr: o.stderr}, Remote: s, IsLocal: exec.RuleIn(wf.LocalRules)}
+			ex = exec.Route{Local: exec.Local{Stdout: o.stdout, Stderr: o.stderr, Output: display.JobOutput}, Remote: s, IsLocal: exec.RuleIn(wf.LocalRules)}
 		}
 	}
 	o.signals.arm()
@@ -105,7 +117,7 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 		Resources:   o.caps,
 		KeepGoing:   o.keepGoing,
 		Dir:         o.directory,
-		Status:      habitStatus(o, printer, stats),
+		Status:      recordRun(o, wf, g, store, habitStatus(o, display, stats)),
 		Hooks:       hooks,
 		LatencyWait: seconds(o.latencyWait),
 		Grace:       seconds(o.grace),
@@ -128,6 +140,17 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 		return errReported // the printer has shown each failure
 	}
 	return err
+}
+
+// plannedByRule counts the jobs to run per rule, for the ETA.
+func plannedByRule(g *dag.Graph) map[string]int {
+	n := map[string]int{}
+	for _, j := range g.Jobs {
+		if j.Stale && j.Spec != nil && j.Spec.Rule != nil {
+			n[j.Spec.Rule.Name]++
+		}
+	}
+	return n
 }
 
 // missingOutputs returns the outputs that do not exist.
@@ -155,45 +178,46 @@ func countIncomplete(g *dag.Graph) (int, string) {
 }
 
 // touchOutputs marks the stale jobs' outputs up to date without running
-// them (--touch): in dependency order, each job's existing outputs newer
-// than its newest input (inputs may carry future timestamps), so the next
-// run finds those jobs up to date. As in Snakemake, an output that does
-// not exist is not created: it gets a warning, and the next run makes it
-// if it is needed. Only the touched outputs get a record.
+// them (--touch): the scheduler drives an exec.Touch executor through a
+// pretend plan, so in dependency order each job's existing outputs are
+// made newer than its newest input (inputs may carry future timestamps)
+// and the next run finds those jobs up to date. As in Snakemake, an
+// output that does not exist is not created: it gets a warning, and the
+// next run makes it if it is needed. Only the touched outputs get a
+// record, written by the metadata hook; a store that fails stops it.
 func touchOutputs(o *options, g *dag.Graph, store *meta.Store) error {
-	clock := time.Now()
-	touched, gone := 0, 0
-	for _, j := range g.Jobs {
-		if !j.Stale || len(j.Spec.Outputs) == 0 {
-			continue
+	plan := dag.NewPretendPlan(g)
+	ctx, cancel := context.WithCancel(o.signals.ctx)
+	defer cancel()
+	tch := &exec.Touch{Dir: o.directory, Missing: func(j *dag.Job, p string) {
+		fmt.Fprintf(o.stderr, "flowmake: warning: --touch: %s (%s) does not exist; not touched, the next run makes it\n", p, j)
+	}}
+	var storeErr error // the hook runs on Run's goroutine for a Pretender
+	hooks := exec.Hooks{AfterFinish: func(j *dag.Job, _ exec.Spec, r exec.Result) {
+		done := tch.Touched(j)
+		if !r.OK() || len(done) == 0 || storeErr != nil {
+			return
 		}
-		for _, in := range j.Spec.Inputs {
-			if st, err := os.Stat(o.path(in.Path)); err == nil && st.ModTime().After(clock) {
-				clock = st.ModTime()
-			}
-		}
-		clock = clock.Add(time.Millisecond)
-		var done []string
-		for _, p := range j.Spec.Outputs {
-			if _, err := os.Stat(o.path(p.Path)); errors.Is(err, fs.ErrNotExist) {
-				fmt.Fprintf(o.stderr, "flowmake: warning: --touch: %s (%s) does not exist; not touched, the next run makes it\n", p.Path, j)
-				gone++
-				continue
-			}
-			if err := os.Chtimes(o.path(p.Path), clock, clock); err != nil {
-				return fmt.Errorf("--touch %s: %w", j, err)
-			}
-			done = append(done, p.Path)
-		}
-		if len(done) == 0 {
-			continue
-		}
-		rec := meta.NewRecord(j, o.directory, clock, clock, 0, version)
+		rec := meta.NewRecord(j, o.directory, r.Start, r.End, 0, version)
 		if err := store.Finish(done, rec); err != nil {
-			return fmt.Errorf("--touch %s: %w", j, err)
+			storeErr = fmt.Errorf("--touch %s: %w", j, err)
+			cancel() // no more jobs: their records would go the same way
 		}
-		touched++
+	}}
+	sum, err := exec.Run(ctx, plan, tch, exec.Options{Cores: 1, Dir: o.directory, Hooks: hooks})
+	switch {
+	case storeErr != nil:
+		return storeErr
+	case len(sum.Failures) > 0:
+		f := sum.Failures[0]
+		return fmt.Errorf("--touch %s: %w", f.Job, f.Result.Err)
+	case err != nil:
+		if errors.Is(err, context.Canceled) {
+			return errInterrupted
+		}
+		return err
 	}
+	touched, gone := tch.Counts()
 	if touched == 0 && gone == 0 {
 		fmt.Fprintln(o.stderr, "Nothing to be done.")
 		return nil

@@ -130,30 +130,16 @@ func listTargetRules(o *options, wf *rules.Workflow) error {
 	return nil
 }
 
-// writeReason is the "reason:" line of a job, in the dry-run listing and,
-// with -r, under each started job of a real run.
+// writeReason is the "reason:" line of a job in the dry-run listing
+// (exec.Printer writes the same line under a started job with -r).
 func writeReason(w io.Writer, j *dag.Job) {
 	fmt.Fprintf(w, "    reason: %s\n", j.Reason)
 }
 
-// reasonStatus is the run's status with -r: after each started job's
-// line, the reason line. Status calls come one at a time, on the
-// scheduler goroutine, so the two lines stay together.
-type reasonStatus struct {
-	exec.Status
-	w io.Writer
-}
-
-func (s reasonStatus) Started(j *dag.Job, spec exec.Spec, n, total int) {
-	s.Status.Started(j, spec, n, total)
-	writeReason(s.w, j)
-}
-
-// habitStatus wraps the run's status for -r and --stats.
+// habitStatus wraps the run's status for --stats. (-r's reason lines
+// are the status's own: progress prints them with the job's start line,
+// in one write, above the bar.)
 func habitStatus(o *options, st exec.Status, stats *statsRecorder) exec.Status {
-	if o.reason && !o.quiet {
-		st = reasonStatus{st, o.stderr}
-	}
 	if stats != nil {
 		stats.Status = st
 		st = stats

@@ -117,7 +117,7 @@ func TestHabitReason(t *testing.T) {
 	os.Remove(filepath.Join(dir, "b.txt"))
 	r := mustRun(t, dir, "-c1", "-r")
 	// The dry run's words, under each started job.
-	for _, want := range []string{"] t\n    reason: missing output: a.tmp\n", "] mk x=b\n    reason: missing output: b.txt\n"} {
+	for _, want := range []string{"start t\n    reason: missing output: a.tmp\n", "start mk (x=b)\n    reason: missing output: b.txt\n"} {
 		if !strings.Contains(r.stderr, want) {
 			t.Errorf("-r: no %q in\n%s", want, r.stderr)
 		}

@@ -17,11 +17,11 @@ import (
 	"time"
 )
 
-// ranRules returns the rule names of the jobs a run started, from its
-// "[n/m] rule ..." progress lines.
+// ranRules returns the rule names of the jobs a run finished, from its
+// "[k/n] done rule ..." progress lines.
 func ranRules(stderr string) []string {
 	var out []string
-	re := regexp.MustCompile(`(?m)^\[\d+/\d+\] (\w+)`)
+	re := regexp.MustCompile(`(?m)^\[\d+/\d+\] done (\w+)`)
 	for _, m := range re.FindAllStringSubmatch(stderr, -1) {
 		out = append(out, m[1])
 	}

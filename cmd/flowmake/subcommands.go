@@ -6,8 +6,8 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// addSubcommands gives root its subcommands (fmt, completion, lint;
-// report is to come) and reports whether args call one.
+// addSubcommands gives root its subcommands (fmt, completion, lint,
+// report) and reports whether args call one.
 //
 // The rule, documented in docs/cli.md: a subcommand is recognised only as
 // the first argument. Anywhere else the word is a target, so a rule or
@@ -26,6 +26,7 @@ func addSubcommands(root *cobra.Command, args []string, stdout, stderr io.Writer
 	root.AddCommand(newFmtCmd(stdout, stderr))
 	root.AddCommand(newCompletionCmd(stdout))
 	root.AddCommand(newLintCmd(stderr))
+	root.AddCommand(newReportCmd(stdout, stderr))
 	root.InitDefaultHelpCmd() // "help" is a subcommand too, as cobra makes it
 	setupCompletion(root)
 	completing := false

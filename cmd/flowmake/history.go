@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/flowmake/flowmake/dag"
+	"github.com/flowmake/flowmake/exec"
+	"github.com/flowmake/flowmake/meta"
+	"github.com/flowmake/flowmake/rules"
+	"github.com/flowmake/flowmake/workdir"
+)
+
+// A failed job's LogTail keeps the last tailLines lines of each of its
+// logs and of its captured output, and at most tailBytes in all (the
+// newest part): enough to see why it failed in `flowmake report` after
+// the next run overwrote the files, small enough that a failed
+// 10,000-job run stays a few megabytes of history.
+const (
+	historyTailLines = 20
+	historyTailBytes = 8 << 10
+)
+
+// historyRecorder is a Status that notes every finished job of a real run
+// and saves the run to the history when it is over, passing each call
+// on. Like every Status it is called on the scheduler goroutine only, so
+// it needs no lock.
+type historyRecorder struct {
+	exec.Status
+	store  *meta.Store
+	g      *dag.Graph
+	stderr io.Writer
+	run    meta.Run
+	seen   map[*dag.Job]int // job -> index in run.Jobs
+}
+
+// recordRun wraps st to record the run in store's history. Only execute
+// calls it: dry runs, --touch and the graph listings leave no history.
+func recordRun(o *options, wf *rules.Workflow, g *dag.Graph, store *meta.Store, st exec.Status) exec.Status {
+	start := time.Now()
+	dir, err := filepath.Abs(o.directory)
+	if err != nil {
+		dir = o.directory
+	}
+	targets := buildTargets(wf, o)
+	if len(targets) == 0 && len(wf.Rules) > 0 {
+		targets = []string{wf.Rules[0].Name} // the default target
+	}
+	host, _ := os.Hostname()
+	return &historyRecorder{
+		Status: st,
+		store:  store,
+		g:      g,
+		stderr: o.stderr,
+		seen:   map[*dag.Job]int{},
+		run: meta.Run{
+			ID:       meta.NewRunID(start),
+			Start:    start,
+			Version:  version,
+			Args:     os.Args[1:],
+			Targets:  targets,
+			Dir:      dir,
+			Host:     host,
+			Executor: o.executor,
+			Cores:    o.cores,
+		},
+	}
+}
+
+func (h *historyRecorder) Finished(j *dag.Job, spec exec.Spec, r exec.Result) {
+	jr := jobRun(j)
+	jr.Outputs = spec.Outputs
+	jr.Logs = spec.Logs
+	jr.Capture = spec.Capture
+	jr.Start, jr.End = r.Start, r.End
+	jr.ExitCode, jr.Signal, jr.Attempts = r.ExitCode, r.Signal, r.Attempts
+	jr.UserCPU, jr.SysCPU, jr.MaxRSS = r.Usage.UserCPU, r.Usage.SysCPU, r.Usage.MaxRSS
+	jr.Host, jr.Executor = r.Host, r.Executor
+	if r.Err != nil {
+		jr.Error = r.Err.Error()
+	}
+	switch {
+	case r.OK():
+		jr.Status = "ok"
+	case errors.Is(r.Err, context.Canceled) || errors.Is(r.Err, context.DeadlineExceeded):
+		jr.Status = "interrupted"
+	default:
+		jr.Status = "failed"
+		jr.LogTail = logTail(workdir.Dir(spec.Dir), spec.Logs, spec.Capture)
+	}
+	if i, ok := h.seen[j]; ok {
+		h.run.Jobs[i] = jr // cannot happen today; keep one entry a job
+	} else {
+		h.seen[j] = len(h.run.Jobs)
+		h.run.Jobs = append(h.run.Jobs, jr)
+	}
+	h.Status.Finished(j, spec, r)
+}
+
+func (h *historyRecorder) Done(sum exec.Summary) {
+	h.Status.Done(sum)
+	r := &h.run
+	r.End = time.Now()
+	r.Total, r.Done, r.Failed, r.Skipped = sum.Total, sum.Done, sum.Failed, sum.Skipped
+	r.Interrupted = sum.Interrupted
+	// The scheduler counts a job that ended during an interrupt as
+	// stopped, whatever its exit: so does the history.
+	for _, j := range sum.Stopped {
+		if i, ok := h.seen[j]; ok {
+			r.Jobs[i].Status = "interrupted"
+			r.Jobs[i].LogTail = ""
+		}
+	}
+	// Jobs of the plan that never started get no Finished.
+	for _, j := range h.g.Jobs {
+		if _, ok := h.seen[j]; !ok && j.Stale {
+			jr := jobRun(j)
+			jr.Status, jr.ExitCode = "skipped", -1
+			r.Jobs = append(r.Jobs, jr)
+		}
+	}
+	r.Rules, r.RuleEdges = ruleGraph(h.g)
+	if err := h.store.SaveRun(r); err != nil {
+		fmt.Fprintf(h.stderr, "flowmake: warning: the run is not in the history: %v\n", err)
+	}
+}
+
+// jobRun fills what the graph knows of a job.
+func jobRun(j *dag.Job) meta.JobRun {
+	var jr meta.JobRun
+	rj := j.Spec
+	if rj == nil {
+		return jr
+	}
+	if rj.Rule != nil {
+		jr.Rule = rj.Rule.Name
+	}
+	if len(rj.Wildcards) > 0 {
+		jr.Wildcards = rj.Wildcards
+	}
+	jr.Inputs = paths(rj.Inputs)
+	jr.Outputs = paths(rj.Outputs)
+	jr.Logs = paths(rj.Log)
+	return jr
+}
+
+func paths(ps []rules.Path) []string {
+	if len(ps) == 0 {
+		return nil
+	}
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.Path
+	}
+	return out
+}
+
+// ruleGraph is the rule graph of g's jobs, as --rulegraph draws it: the
+// rules in the order of their first job, and an edge {A, B} where a job
+// of B needs one of A, each once.
+func ruleGraph(g *dag.Graph) ([]string, [][2]string) {
+	var names []string
+	seenRule := map[string]bool{}
+	seenEdge := map[[2]string]bool{}
+	var edges [][2]string
+	for _, j := range g.Jobs {
+		if j.Spec == nil || j.Spec.Rule == nil {
+			continue
+		}
+		name := j.Spec.Rule.Name
+		if !seenRule[name] {
+			seenRule[name] = true
+			names = append(names, name)
+		}
+		for _, d := range j.Deps {
+			if d.Spec == nil || d.Spec.Rule == nil {
+				continue
+			}
+			e := [2]string{d.Spec.Rule.Name, name}
+			if !seenEdge[e] {
+				seenEdge[e] = true
+				edges = append(edges, e)
+			}
+		}
+	}
+	return names, edges
+}
+
+// logTail is the end of a failed job's logs and captured output, each
+// under a "==> name <==" heading as tail(1) writes them, at most
+// historyTailBytes in all (the end is kept: a failure shows last).
+func logTail(wd workdir.Dir, logs []string, capture string) string {
+	var b strings.Builder
+	files := logs
+	if capture != "" {
+		files = append(files[:len(files):len(files)], capture)
+	}
+	for _, f := range files {
+		tail := lastLines(wd.Path(f), historyTailLines)
+		if len(tail) == 0 {
+			continue
+		}
+		fmt.Fprintf(&b, "==> %s <==\n", f)
+		b.Write(tail)
+		if tail[len(tail)-1] != '\n' {
+			b.WriteByte('\n')
+		}
+	}
+	s := b.String()
+	if len(s) > historyTailBytes {
+		s = s[len(s)-historyTailBytes:]
+		// Start on a whole line, and on a whole UTF-8 character.
+		if i := strings.IndexByte(s, '\n'); i >= 0 && i < len(s)-1 {
+			s = s[i+1:]
+		}
+		for len(s) > 0 && !utf8.RuneStart(s[0]) {
+			s = s[1:]
+		}
+	}
+	return s
+}
+
+// lastLines reads at most the last n lines of file, from its last
+// historyTailBytes bytes; nil when it is missing or empty.
+func lastLines(file string, n int) []byte {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	off := max(fi.Size()-historyTailBytes, 0)
+	buf := make([]byte, fi.Size()-off)
+	k, _ := f.ReadAt(buf, off)
+	buf = buf[:k]
+	if off > 0 {
+		// The first line is cut: drop it.
+		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
+			buf = buf[i+1:]
+		}
+	}
+	body := bytes.TrimRight(buf, "\n")
+	for i, cut := len(body), 0; cut < n; cut++ {
+		j := bytes.LastIndexByte(body[:i], '\n')
+		if j < 0 {
+			return buf
+		}
+		i = j
+		if cut == n-1 {
+			return buf[j+1:]
+		}
+	}
+	return buf
+}

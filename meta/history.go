@@ -1,0 +1,637 @@
+package meta
+
+import (
+	"bytes"
+	"cmp"
+	"crypto/rand"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// The run history lives in three buckets of its own, created by the first
+// SaveRun: a store written before the history existed (or never written
+// by a real run) has none of them and reads as an empty history, so the
+// store format did not change.
+//
+//	runs       run key -> run header: the Run without its jobs, the job
+//	           count and the run's per-rule aggregate (below)
+//	run-jobs   run key, 0x00, chunk number (4 bytes, big-endian) -> the
+//	           run's jobs, jobsPerChunk a value
+//	rule-time  rule -> count and total wall time of the successful jobs of
+//	           the rule in the kept runs
+//
+// A run key is the run's start (8 bytes, big-endian Unix nanoseconds) and
+// its ID, so the bucket's byte order is the runs' time order even for two
+// runs in the same second, whose IDs sort by their random suffix. Runs
+// reads only the headers, and MeanDurations only rule-time, so neither
+// decodes a 100,000-job run. The per-run aggregate in the header lets
+// SaveRun take a dropped run's jobs out of rule-time without decoding them.
+//
+// The jobs are cut into chunks because bbolt handles a large value badly:
+// one 11 MB value (a 100,000-job run) is written as one run of contiguous
+// pages, and a change to its leaf copies every value on it, the other
+// runs' included; SaveRun of such a run allocated 70 MB. Chunks of
+// jobsPerChunk jobs (about 100 KB) keep that to the run's own size.
+//
+// The values use encode.go's tagged binary encoding, for its reasons (and
+// because a history value is read whole): gob writes its type description
+// into every value it encodes alone, its decoder allocates more, and it is
+// not bounds-checked the way decoder is against a damaged value.
+//
+//	header:  0x01 id, start, end, version, nArgs × arg, nTargets × target,
+//	         dir, host, executor, cores, total, done, failed, skipped,
+//	         interrupted (0 or 1), nRules × rule, nEdges × (from, to),
+//	         nJobs, nAgg × (rule, count, wall)
+//	jobs:    0x01 nJobs × (rule, nWildcards × (key, value) sorted by key,
+//	         nInputs × path, nOutputs × path, nLogs × path, capture,
+//	         status, start, end, exitCode, signal, error, attempts,
+//	         userCPU, sysCPU, maxRSS, host, executor, logTail)
+//	rule-time: 0x01 count, wall
+//
+// Durations are zig-zag varint nanoseconds.
+// jobsPerChunk is how many jobs one run-jobs value holds.
+const jobsPerChunk = 1000
+
+var (
+	bucketRuns     = []byte("runs")
+	bucketRunJobs  = []byte("run-jobs")
+	bucketRuleTime = []byte("rule-time")
+)
+
+const (
+	// DefaultKeepRuns is how many runs the history keeps: SaveRun drops
+	// the oldest beyond it.
+	DefaultKeepRuns = 20
+	// MaxKeptJobs bounds the job records of the kept runs: SaveRun also
+	// drops the oldest runs while the kept runs hold more jobs than this
+	// (a job takes about 110 bytes of store in bench/gen's fan, more with
+	// long paths or many inputs). The newest run is always kept, however
+	// many jobs it has.
+	MaxKeptJobs = 1_000_000
+)
+
+// ErrNoRun is wrapped by LoadRun's error when the history is empty or has
+// no run of the asked id.
+var ErrNoRun = errors.New("no run recorded")
+
+// NewRunID returns an id for a run started at t: its UTC time to the
+// second, so ids sort by time, and 24 random bits, so two runs in the same
+// second (or two directories' runs) still differ: "20261201-150405-3f9a2c".
+func NewRunID(t time.Time) string {
+	var b [3]byte
+	_, _ = rand.Read(b[:]) // never fails on Linux; zero bits would still give an id
+	return t.UTC().Format("20060102-150405") + "-" + hex.EncodeToString(b[:])
+}
+
+// SaveRun appends r to the history, replacing an earlier run of the same
+// ID, and then drops the oldest runs beyond DefaultKeepRuns, and further
+// while the kept runs hold more than MaxKeptJobs jobs (the newest run is
+// always kept). It updates the per-rule durations MeanDurations reads in
+// the same transaction. r.ID must be set (see NewRunID).
+func (s *Store) SaveRun(r *Run) error { return s.saveRun(r, DefaultKeepRuns, MaxKeptJobs) }
+
+// keptRun is what saveRun needs of a stored run.
+type keptRun struct {
+	key  []byte
+	id   string
+	jobs int
+	agg  []ruleAgg
+}
+
+// ruleAgg is the count and total wall time of a rule's successful jobs.
+type ruleAgg struct {
+	rule string
+	n    int
+	wall time.Duration
+}
+
+func (s *Store) saveRun(r *Run, keepRuns, keepJobs int) error {
+	if r.ID == "" || strings.IndexByte(r.ID, 0) >= 0 {
+		return fmt.Errorf("save run: the run's id %q is empty or has a NUL byte", r.ID)
+	}
+	if s.readOnly {
+		return ErrReadOnly
+	}
+	agg := aggregate(r.Jobs)
+	newKey := runKey(r.Start, r.ID)
+	head := encodeRunHeader(r, len(r.Jobs), agg)
+	var chunks [][]byte
+	for i := 0; i < len(r.Jobs); i += jobsPerChunk {
+		chunks = append(chunks, encodeRunJobs(r.Jobs[i:min(i+jobsPerChunk, len(r.Jobs))]))
+	}
+	err := s.write(func(tx *bolt.Tx) error {
+		var bs [3]*bolt.Bucket
+		for i, name := range [][]byte{bucketRuns, bucketRunJobs, bucketRuleTime} {
+			b, err := tx.CreateBucketIfNotExists(name)
+			if err != nil {
+				return err
+			}
+			bs[i] = b
+		}
+		runs, runJobs, ruleTime := bs[0], bs[1], bs[2]
+		kept, err := s.keptRuns(runs)
+		if err != nil {
+			return err
+		}
+		delta := map[string]ruleAgg{}
+		add := func(a []ruleAgg, sign int) {
+			for _, x := range a {
+				d := delta[x.rule]
+				d.n += sign * x.n
+				d.wall += time.Duration(sign) * x.wall
+				delta[x.rule] = d
+			}
+		}
+		drop := func(k keptRun) error {
+			add(k.agg, -1)
+			if err := runs.Delete(k.key); err != nil {
+				return err
+			}
+			return deleteChunks(runJobs, k.key)
+		}
+		// A run saved again (same id) replaces itself.
+		kept = slices.DeleteFunc(kept, func(k keptRun) bool {
+			if k.id != r.ID {
+				return false
+			}
+			err = cmp.Or(err, drop(k))
+			return true
+		})
+		if err != nil {
+			return err
+		}
+		if err := runs.Put(newKey, head); err != nil {
+			return err
+		}
+		for i, c := range chunks {
+			if err := runJobs.Put(chunkKey(newKey, i), c); err != nil {
+				return err
+			}
+		}
+		add(agg, 1)
+		kept = append(kept, keptRun{key: newKey, id: r.ID, jobs: len(r.Jobs)})
+		slices.SortFunc(kept, func(a, b keptRun) int { return bytes.Compare(a.key, b.key) })
+		total := 0
+		for _, k := range kept {
+			total += k.jobs
+		}
+		for len(kept) > 1 && (len(kept) > keepRuns || total > keepJobs) {
+			if err := drop(kept[0]); err != nil {
+				return err
+			}
+			total -= kept[0].jobs
+			kept = kept[1:]
+		}
+		return s.applyRuleTime(ruleTime, delta)
+	})
+	if err != nil {
+		return fmt.Errorf("save run %s: %w", r.ID, err)
+	}
+	return nil
+}
+
+// keptRuns lists the stored runs, oldest first.
+func (s *Store) keptRuns(runs *bolt.Bucket) ([]keptRun, error) {
+	var out []keptRun
+	err := runs.ForEach(func(k, v []byte) error {
+		h, n, agg, err := decodeRunHeader(v)
+		if err != nil {
+			return s.damagedRun(k, err)
+		}
+		out = append(out, keptRun{key: bytes.Clone(k), id: h.ID, jobs: n, agg: agg})
+		return nil
+	})
+	return out, err
+}
+
+func (s *Store) applyRuleTime(b *bolt.Bucket, delta map[string]ruleAgg) error {
+	for rule, d := range delta {
+		if d.n == 0 && d.wall == 0 {
+			continue
+		}
+		var cur ruleAgg
+		if v := b.Get([]byte(rule)); v != nil {
+			var err error
+			if cur, err = decodeRuleTime(v); err != nil {
+				return &CorruptError{Path: s.path, Err: fmt.Errorf("rule-time of rule %s: %w", rule, err)}
+			}
+		}
+		cur.n += d.n
+		cur.wall += d.wall
+		if cur.n <= 0 {
+			if err := b.Delete([]byte(rule)); err != nil {
+				return err
+			}
+			continue
+		}
+		if err := b.Put([]byte(rule), encodeRuleTime(cur)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Runs returns the kept runs, newest first, without their jobs (Jobs is
+// nil; LoadRun gives them).
+func (s *Store) Runs() ([]Run, error) {
+	if s.db == nil {
+		return nil, nil
+	}
+	var out []Run
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRuns)
+		if b == nil {
+			return nil
+		}
+		c := b.Cursor()
+		for k, v := c.Last(); k != nil; k, v = c.Prev() {
+			r, _, _, err := decodeRunHeader(v)
+			if err != nil {
+				return s.damagedRun(k, err)
+			}
+			out = append(out, r)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// LoadRun returns the run of the given id with its jobs; id "" is the
+// newest run, and a unique prefix of an id will do. When the history is
+// empty or knows no such run, the error wraps ErrNoRun and names the
+// newest ids.
+func (s *Store) LoadRun(id string) (*Run, error) {
+	var (
+		run       *Run
+		newest    []string // the ids, newest first, when none matched
+		ambiguous bool
+	)
+	if s.db != nil {
+		err := s.view(func(tx *bolt.Tx) error {
+			b := tx.Bucket(bucketRuns)
+			if b == nil {
+				return nil
+			}
+			var key []byte
+			var prefixed [][]byte
+			nJobs := 0
+			c := b.Cursor()
+			for k, v := c.Last(); k != nil; k, v = c.Prev() {
+				h, n, _, err := decodeRunHeader(v)
+				if err != nil {
+					return s.damagedRun(k, err)
+				}
+				if id == "" || h.ID == id {
+					key, run, nJobs = k, &h, n
+					break
+				}
+				if strings.HasPrefix(h.ID, id) {
+					prefixed = append(prefixed, k)
+				}
+				newest = append(newest, h.ID)
+			}
+			if run == nil && len(prefixed) == 1 {
+				key = prefixed[0]
+				h, n, _, _ := decodeRunHeader(b.Get(key)) // decoded above
+				run, nJobs = &h, n
+			}
+			if run == nil {
+				ambiguous = len(prefixed) > 1
+				return nil
+			}
+			jobs, err := s.loadJobs(tx.Bucket(bucketRunJobs), key, nJobs)
+			run.Jobs = jobs
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if run == nil {
+		return nil, noSuchRun(id, newest, ambiguous)
+	}
+	return run, nil
+}
+
+// loadJobs decodes the n jobs of the run at key, chunk by chunk.
+func (s *Store) loadJobs(b *bolt.Bucket, key []byte, n int) ([]JobRun, error) {
+	if n == 0 {
+		return nil, nil
+	}
+	if b == nil {
+		return nil, s.damagedRun(key, errors.New("its jobs are missing"))
+	}
+	jobs := make([]JobRun, 0, min(n, 1<<20))
+	prefix := chunkKey(key, 0)[:len(key)+1]
+	c := b.Cursor()
+	for k, v := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, v = c.Next() {
+		var err error
+		if jobs, err = appendRunJobs(jobs, v); err != nil {
+			return nil, s.damagedRun(key, err)
+		}
+	}
+	if len(jobs) != n {
+		return nil, s.damagedRun(key, fmt.Errorf("%d of its %d jobs are stored", len(jobs), n))
+	}
+	return jobs, nil
+}
+
+// deleteChunks deletes the job chunks of the run at key.
+func deleteChunks(b *bolt.Bucket, key []byte) error {
+	prefix := chunkKey(key, 0)[:len(key)+1]
+	var keys [][]byte
+	c := b.Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		keys = append(keys, bytes.Clone(k))
+	}
+	// Not with the cursor: bbolt's Cursor.Delete makes Next skip a key.
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// chunkKey is the run-jobs key of chunk i of the run at key. The 0x00
+// ends the id (ids have none), so no run's chunks share another's prefix.
+func chunkKey(key []byte, i int) []byte {
+	k := append(append(make([]byte, 0, len(key)+5), key...), 0)
+	return binary.BigEndian.AppendUint32(k, uint32(i))
+}
+
+func noSuchRun(id string, newest []string, ambiguous bool) error {
+	switch {
+	case len(newest) == 0:
+		return fmt.Errorf("%w yet: the history is empty", ErrNoRun)
+	case ambiguous:
+		return fmt.Errorf("%w with id %q: it is the start of several ids; give more of it (the newest runs are %s)", ErrNoRun, id, listIDs(newest))
+	}
+	return fmt.Errorf("%w with id %q; the newest runs are %s", ErrNoRun, id, listIDs(newest))
+}
+
+// listIDs names the first five ids, newest first.
+func listIDs(ids []string) string {
+	if len(ids) > 5 {
+		return strings.Join(ids[:5], ", ") + fmt.Sprintf(" and %d older", len(ids)-5)
+	}
+	return strings.Join(ids, ", ")
+}
+
+// MeanDurations returns, per rule, the mean wall time of its successful
+// jobs in the kept runs. A rule without one is absent.
+func (s *Store) MeanDurations() (map[string]time.Duration, error) {
+	out := map[string]time.Duration{}
+	if s.db == nil {
+		return out, nil
+	}
+	err := s.view(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketRuleTime)
+		if b == nil {
+			return nil
+		}
+		return b.ForEach(func(k, v []byte) error {
+			a, err := decodeRuleTime(v)
+			if err != nil {
+				return &CorruptError{Path: s.path, Err: fmt.Errorf("rule-time of rule %s: %w", k, err)}
+			}
+			if a.n > 0 {
+				out[string(k)] = a.wall / time.Duration(a.n)
+			}
+			return nil
+		})
+	})
+	return out, err
+}
+
+func (s *Store) damagedRun(key []byte, err error) error {
+	id := ""
+	if len(key) > 8 {
+		id, _, _ = strings.Cut(string(key[8:]), "\x00")
+	}
+	return &CorruptError{Path: s.path, Err: fmt.Errorf("run %s of the history: %w", id, err)}
+}
+
+func runKey(start time.Time, id string) []byte {
+	var ns uint64
+	if !start.IsZero() && start.UnixNano() > 0 {
+		ns = uint64(start.UnixNano())
+	}
+	return append(binary.BigEndian.AppendUint64(make([]byte, 0, 8+len(id)), ns), id...)
+}
+
+// aggregate sums the wall time of the successful jobs per rule, sorted by
+// rule.
+func aggregate(jobs []JobRun) []ruleAgg {
+	m := map[string]ruleAgg{}
+	for i := range jobs {
+		j := &jobs[i]
+		if j.Status != "ok" || j.Start.IsZero() || j.End.Before(j.Start) {
+			continue
+		}
+		a := m[j.Rule]
+		a.rule = j.Rule
+		a.n++
+		// The wall clock, as the stored times give it (without the
+		// monotonic reading they lose).
+		a.wall += j.End.Round(0).Sub(j.Start.Round(0))
+		m[j.Rule] = a
+	}
+	out := make([]ruleAgg, 0, len(m))
+	for _, a := range m {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b ruleAgg) int { return strings.Compare(a.rule, b.rule) })
+	return out
+}
+
+func (e *encoder) strs(list []string) {
+	e.uint(len(list))
+	for _, s := range list {
+		e.str(s)
+	}
+}
+
+func (d *decoder) strs() []string {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = d.str()
+	}
+	return out
+}
+
+func encodeRunHeader(r *Run, nJobs int, agg []ruleAgg) []byte {
+	e := encoder{b: make([]byte, 0, 256)}
+	e.b = append(e.b, valueTag)
+	e.str(r.ID)
+	e.time(r.Start)
+	e.time(r.End)
+	e.str(r.Version)
+	e.strs(r.Args)
+	e.strs(r.Targets)
+	e.str(r.Dir)
+	e.str(r.Host)
+	e.str(r.Executor)
+	e.int(int64(r.Cores))
+	e.int(int64(r.Total))
+	e.int(int64(r.Done))
+	e.int(int64(r.Failed))
+	e.int(int64(r.Skipped))
+	if r.Interrupted {
+		e.uint(1)
+	} else {
+		e.uint(0)
+	}
+	e.strs(r.Rules)
+	e.uint(len(r.RuleEdges))
+	for _, ed := range r.RuleEdges {
+		e.str(ed[0])
+		e.str(ed[1])
+	}
+	e.uint(nJobs)
+	e.uint(len(agg))
+	for _, a := range agg {
+		e.str(a.rule)
+		e.uint(a.n)
+		e.int(int64(a.wall))
+	}
+	return e.b
+}
+
+func decodeRunHeader(b []byte) (r Run, nJobs int, agg []ruleAgg, err error) {
+	d := newDecoder(b)
+	d.tag()
+	r.ID = d.str()
+	r.Start = d.time()
+	r.End = d.time()
+	r.Version = d.str()
+	r.Args = d.strs()
+	r.Targets = d.strs()
+	r.Dir = d.str()
+	r.Host = d.str()
+	r.Executor = d.str()
+	r.Cores = int(d.int())
+	r.Total = int(d.int())
+	r.Done = int(d.int())
+	r.Failed = int(d.int())
+	r.Skipped = int(d.int())
+	r.Interrupted = d.uvarint() != 0
+	r.Rules = d.strs()
+	if n := d.count(); n > 0 {
+		r.RuleEdges = make([][2]string, n)
+		for i := range r.RuleEdges {
+			r.RuleEdges[i] = [2]string{d.str(), d.str()}
+		}
+	}
+	nJobs = int(d.uvarint())
+	if n := d.count(); n > 0 {
+		agg = make([]ruleAgg, n)
+		for i := range agg {
+			agg[i] = ruleAgg{rule: d.str(), n: int(d.uvarint()), wall: time.Duration(d.int())}
+		}
+	}
+	if err := d.end(); err != nil {
+		return Run{}, 0, nil, err
+	}
+	return r, nJobs, agg, nil
+}
+
+func encodeRunJobs(jobs []JobRun) []byte {
+	e := encoder{b: make([]byte, 0, 64+160*len(jobs))}
+	e.b = append(e.b, valueTag)
+	e.uint(len(jobs))
+	var keys []string
+	for i := range jobs {
+		j := &jobs[i]
+		e.str(j.Rule)
+		keys = e.wildcards(j.Wildcards, keys)
+		e.strs(j.Inputs)
+		e.strs(j.Outputs)
+		e.strs(j.Logs)
+		e.str(j.Capture)
+		e.str(j.Status)
+		e.time(j.Start)
+		e.time(j.End)
+		e.int(int64(j.ExitCode))
+		e.int(int64(j.Signal))
+		e.str(j.Error)
+		e.int(int64(j.Attempts))
+		e.int(int64(j.UserCPU))
+		e.int(int64(j.SysCPU))
+		e.int(j.MaxRSS)
+		e.str(j.Host)
+		e.str(j.Executor)
+		e.str(j.LogTail)
+	}
+	return e.b
+}
+
+func decodeRunJobs(b []byte) ([]JobRun, error) { return appendRunJobs(nil, b) }
+
+// appendRunJobs decodes a chunk of jobs onto the end of jobs.
+func appendRunJobs(jobs []JobRun, b []byte) ([]JobRun, error) {
+	d := newDecoder(b)
+	d.tag()
+	n := d.count()
+	if n == 0 {
+		return jobs, d.end()
+	}
+	start := len(jobs)
+	jobs = slices.Grow(jobs, n)[:start+n]
+	for i := start; i < len(jobs); i++ {
+		j := &jobs[i]
+		*j = JobRun{} // the spare capacity may hold anything
+		j.Rule = d.str()
+		j.Wildcards = d.wildcards()
+		j.Inputs = d.strs()
+		j.Outputs = d.strs()
+		j.Logs = d.strs()
+		j.Capture = d.str()
+		j.Status = d.str()
+		j.Start = d.time()
+		j.End = d.time()
+		j.ExitCode = int(d.int())
+		j.Signal = int(d.int())
+		j.Error = d.str()
+		j.Attempts = int(d.int())
+		j.UserCPU = time.Duration(d.int())
+		j.SysCPU = time.Duration(d.int())
+		j.MaxRSS = d.int()
+		j.Host = d.str()
+		j.Executor = d.str()
+		j.LogTail = d.str()
+		if d.err != nil {
+			break
+		}
+	}
+	if err := d.end(); err != nil {
+		return nil, err
+	}
+	return jobs, nil
+}
+
+func encodeRuleTime(a ruleAgg) []byte {
+	e := encoder{b: make([]byte, 0, 16)}
+	e.b = append(e.b, valueTag)
+	e.uint(a.n)
+	e.int(int64(a.wall))
+	return e.b
+}
+
+func decodeRuleTime(b []byte) (ruleAgg, error) {
+	d := newDecoder(b)
+	d.tag()
+	a := ruleAgg{n: int(d.uvarint()), wall: time.Duration(d.int())}
+	return a, d.end()
+}
