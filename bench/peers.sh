@@ -11,7 +11,7 @@
 #
 #   bash bench/peers.sh                          # fan and pipeline, 1k and 10k
 #   SHAPES="fan pipeline" SIZES="1000 10000 100000" bash bench/peers.sh
-#   TOOLS="flowmake ninja" SIZES=1000000 bash bench/peers.sh
+#   TOOLS="flowmake ninja" SIZES=1000000 STEPS="dry noop" bash bench/peers.sh
 #
 # Install the peers first: apt-get install snakemake make ninja-build time.
 source "$(dirname "$0")/lib.sh"
@@ -20,7 +20,8 @@ gen_bin="$work/gen"
 
 shapes=${SHAPES:-fan pipeline}
 sizes=${SIZES:-1000 10000}
-tools=${TOOLS:-flowmake snakemake make ninja}
+tools=${TOOLS:-flowmake snakemake make ninja} # flowmake first: the ratios are to it
+steps=${STEPS:-dry full noop incr}
 reps=${REPS:-3}
 limit=${LIMIT:-300}
 
@@ -67,34 +68,51 @@ median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int(
 clean() { find . -mindepth 1 -maxdepth 1 ! -name Rulefile ! -name Snakefile ! -name Makefile ! -name build.ninja -exec rm -rf {} +; }
 first_output() { case $shape in fan) echo out/0.txt ;; pipeline) echo a/0.txt ;; chain) echo c/0.txt ;; critical) echo fast/0.txt ;; checkpoint) echo done/0.txt ;; esac; }
 
+# row STEP TOOL TEXT...: a table row, kept per step until the size is done.
+declare -A rows
+row() { local step=$1 tool=$2; shift 2; rows[$step]+="| $shape | $n | $jobs | $step | $tool | $* |"$'\n'; }
+
 printf '| shape | N | jobs | step | tool | wall s | CPU s | peak RSS MB | wall / flowmake |\n|---|---|---|---|---|---|---|---|---|\n'
 for shape in $shapes; do
   for n in $sizes; do
     dir="$work/$shape-$n"
     jobs=$("$gen_bin" -dir "$dir" -shape "$shape" -n "$n")
     cd "$dir"
-    for step in dry full noop incr; do
-      base=""
-      for tool in $tools; do
-        [ -f "$(file_of "$tool")" ] || continue
-        command -v "${tool/flowmake/$fm}" >/dev/null || { echo "bench: $tool is not installed" >&2; continue; }
-        # noop and incr need the tool's own full build first.
-        if [ "$step" = noop ] || [ "$step" = incr ]; then
-          clean
-          timeout "$limit" $(command_of "$tool" full) >/dev/null 2>&1 || { printf '| %s | %s | %s | %s | %s | > %s | | | |\n' "$shape" "$n" "$jobs" "$step" "$tool" "$limit"; continue; }
-        fi
+    rows=()
+    declare -A base=()
+    for tool in $tools; do
+      [ -f "$(file_of "$tool")" ] || continue
+      command -v "${tool/flowmake/$fm}" >/dev/null || { echo "bench: $tool is not installed" >&2; continue; }
+      built=""
+      for step in $steps; do
+        # noop and incr start from the tool's own full build (full leaves
+        # one; dry cleans it away).
+        case $step in
+          dry | full) built="" ;;
+          noop | incr)
+            if [ -z "$built" ]; then
+              clean
+              if ! timeout "$limit" $(command_of "$tool" full) >/dev/null 2>&1; then
+                row "$step" "$tool" "build > $limit | | | "
+                continue
+              fi
+            fi ;;
+        esac
         r=$(measure "$tool" "$step")
+        [ "$step" = full ] && built=1
         if [[ $r == ">"* || $r == failed ]]; then
-          printf '| %s | %s | %s | %s | %s | %s | | | |\n' "$shape" "$n" "$jobs" "$step" "$tool" "$r"
+          row "$step" "$tool" "$r | | | "
+          [ "$step" = full ] && built=""
           continue
         fi
         read -r w c m <<<"$r"
-        [ "$tool" = flowmake ] && base=$w
+        [ "$tool" = flowmake ] && base[$step]=$w
         ratio=""
-        [ -n "$base" ] && ratio=$(calc "$w / ($base > 0 ? $base : 0.001)")
-        printf '| %s | %s | %s | %s | %s | %.2f | %.2f | %d | %s |\n' "$shape" "$n" "$jobs" "$step" "$tool" "$w" "$c" "$m" "${ratio:+$(printf '%.1f' "$ratio") x}"
+        [ -n "${base[$step]:-}" ] && ratio=$(printf '%.1f x' "$(calc "$w / (${base[$step]} > 0 ? ${base[$step]} : 0.005)")")
+        row "$step" "$tool" "$(printf '%.2f | %.2f | %d | %s' "$w" "$c" "$m" "$ratio")"
       done
     done
+    for step in $steps; do printf '%s' "${rows[$step]:-}"; done
     cd "$work"
     rm -rf "$dir"
   done
