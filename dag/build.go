@@ -3,6 +3,7 @@ package dag
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"path"
 	"runtime"
@@ -72,6 +73,8 @@ type builder struct {
 	g    *Graph
 	env  rules.Env
 	idx  index
+	// reserved is the size jobs was last made for (reserve).
+	reserved int
 
 	jobs    map[string]*node    // by Key: each job is evaluated once
 	nodes   []*node             // by Job.ID: Graph.Jobs', then failed jobs and new ones
@@ -189,7 +192,7 @@ func Resolve(wf *rules.Workflow, opts Options) (*Graph, *Resolver, error) {
 		return nil, nil, err
 	}
 	b.applyUntil(b.g.Jobs)
-	computePathLens(b.g.Jobs)
+	computePathLens(b.g.Jobs, nil)
 	b.fillSources()
 	return b.g, &Resolver{b: b}, nil
 }
@@ -379,6 +382,7 @@ func (b *builder) resolve() error {
 	}
 	defer b.stopPipe() // on an error in expand
 	for len(wave) > 0 {
+		b.reserve(wave)
 		b.startPipe(wave)
 		for i, n := range wave {
 			if i%1024 == 1023 {
@@ -400,6 +404,37 @@ func (b *builder) resolve() error {
 		}
 	}
 	return nil
+}
+
+// reserveMin is the least number of new jobs worth making the job maps
+// anew for.
+const reserveMin = 4096
+
+// reserve makes room in the maps that get an entry per job (jobs, and the
+// graph's Producer) for as many jobs as wave's inputs, when they are many
+// more than the maps hold (an aggregate's expand over a million): a map
+// grown entry by entry to a million keeps splitting its tables on the
+// way. Copying a map about as big as the wave would cost what it saves,
+// so later waves of a pipeline grow the maps as before. The pipe is not
+// running, so nothing else reads them meanwhile.
+func (b *builder) reserve(wave []*node) {
+	n := 0
+	for _, w := range wave {
+		if w.state == evaluated {
+			n += len(w.job.Spec.Inputs)
+		}
+	}
+	need := len(b.jobs) + n
+	if n < reserveMin || len(b.jobs) > n/4 || need <= b.reserved {
+		return
+	}
+	b.reserved = need
+	jobs := make(map[string]*node, need)
+	maps.Copy(jobs, b.jobs)
+	b.jobs = jobs
+	prod := make(map[string]*Job, len(b.g.Producer)+n)
+	maps.Copy(prod, b.g.Producer)
+	b.g.Producer = prod
 }
 
 // cancelled reports whether the caller's context is done.
@@ -605,11 +640,20 @@ func (b *builder) job(r *rules.Rule, wc map[string]string, via string, parent *J
 	if n := b.jobs[key]; n != nil {
 		return n
 	}
-	// One allocation for both: the node lives as long as the builder.
+	if parent != nil && len(wc) > 0 && maps.Equal(parent.Spec.Wildcards, wc) {
+		// One map for a chain of jobs with the same wildcards (a sample
+		// through its stages), as no one writes them: a third of the maps
+		// of a 3-stage pipeline.
+		wc = parent.Spec.Wildcards
+	}
+	// One allocation for the three: the node lives as long as the
+	// builder, and evalOne fills the spec in place.
 	jn := &struct {
-		j Job
-		n node
-	}{j: Job{ID: len(b.nodes), Key: key, Spec: &rules.Job{Rule: r, Wildcards: wc}}}
+		j    Job
+		n    node
+		spec rules.Job
+	}{j: Job{ID: len(b.nodes), Key: key}, spec: rules.Job{Rule: r, Wildcards: wc}}
+	jn.j.Spec = &jn.spec
 	n := &jn.n
 	n.job, n.via = &jn.j, via
 	n.root = n

@@ -141,8 +141,10 @@ type Job struct {
 	// Reason says why the job is stale. A job that --until holds back has
 	// Stale false but keeps the Reason it would run for.
 	Reason Reason
-	// PathLen is the number of jobs on the longest path from this job to a
-	// target, counting itself: the scheduler runs long chains first.
+	// PathLen is the longest path from this job to a target, counting
+	// itself: the number of jobs on it, or after Graph.WeighPaths its
+	// expected duration in nanoseconds. The scheduler runs long chains
+	// first (pathlen.go).
 	PathLen int
 }
 
@@ -155,6 +157,8 @@ type Graph struct {
 	// Warnings are the non-error diagnostics of rule evaluation, for the
 	// CLI to print.
 	Warnings hcl.Diagnostics
+
+	weights *pathWeights // PathLen's, from WeighPaths; nil: 1 per job
 }
 
 // Checker lets the metadata store refine staleness. Build calls it for every

@@ -106,9 +106,10 @@ func (b *builder) stopPipe() (int, map[*node]hcl.Diagnostics) {
 // and its state evaluated.
 func (b *builder) evalOne(n *node) hcl.Diagnostics {
 	j := n.job
-	spec, ds := j.Spec.Rule.Eval(j.Spec.Wildcards, b.env)
-	if !ds.HasErrors() && spec != nil {
-		j.Spec = spec
+	// In place: Spec is the job's own, made by builder.job, and its
+	// wildcard map is no one else's to write.
+	ds := j.Spec.Rule.EvalInto(j.Spec, b.env)
+	if !ds.HasErrors() {
 		n.state = evaluated
 	}
 	return ds

@@ -118,6 +118,11 @@ func (b *builder) mtime(p string) int64 {
 
 // statTime is p's mtime (UnixNano), or absent.
 func statTime(st Stat, p string) int64 {
+	if o, ok := st.(osStat); ok {
+		if t, ok := o.mtime(p); ok {
+			return t
+		}
+	}
 	if fi, err := st.Stat(p); err == nil {
 		return unixNano(fi.ModTime())
 	}
@@ -465,17 +470,5 @@ func (b *builder) untilOne(j *Job) {
 	b.fact(j).inUntil = in
 	if !in {
 		j.Stale = false
-	}
-}
-
-// computePathLens fills PathLen over jobs in topological order.
-func computePathLens(jobs []*Job) {
-	for i := len(jobs) - 1; i >= 0; i-- {
-		j := jobs[i]
-		m := 0
-		for _, d := range j.Dependents {
-			m = max(m, d.PathLen)
-		}
-		j.PathLen = m + 1
 	}
 }

@@ -20,7 +20,8 @@ import (
 
 // Local runs jobs as processes on this machine: a command under
 // `bash -euo pipefail -c` (from a file when too long for one argument,
-// see maxArgCommand), a script by its extension. Each job is its own
+// see maxArgCommand; exec'd without bash when it has no shell syntax at
+// all, see direct.go), a script by its extension. Each job is its own
 // process group, so stopping a job stops everything it started; when the
 // job's main process ends, whatever it left running in its group is
 // killed, so no process outlives its job.
@@ -165,7 +166,9 @@ func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
 		return err
 	}
 
-	if err := cmd.Start(); err != nil {
+	if d, ok := startDirect(cmd, spec, file); ok {
+		cmd = d // bash would only have exec'd it (direct.go)
+	} else if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start: %w", err)
 	}
 	out.started() // the child has its copies of the pipes' write ends

@@ -51,6 +51,10 @@ type Options struct {
 	// Kill, when closed, kills running jobs at once (a second Ctrl-C),
 	// cancelling the run if ctx was not cancelled yet.
 	Kill <-chan struct{}
+	// FIFO starts ready jobs in the order they became ready, ignoring
+	// priority and PathLen, and without backfilling: the naive order,
+	// a baseline for benchmarks of the critical-path order.
+	FIFO bool
 }
 
 // Hooks let the metadata store follow jobs. Both are called on the job's
@@ -283,7 +287,7 @@ func (s *scheduler) killNow() { s.killOnce.Do(func() { close(s.kill) }) }
 
 // admit queues newly ready jobs.
 func (s *scheduler) admit(jobs []*dag.Job) {
-	if s.pretend != nil {
+	if s.pretend != nil || s.opts.FIFO {
 		s.fifo = append(s.fifo, jobs...)
 		return
 	}
@@ -353,6 +357,10 @@ func (s *scheduler) dispatch() {
 		s.dispatchPretend()
 		return
 	}
+	if s.opts.FIFO {
+		s.dispatchFIFO()
+		return
+	}
 	for s.queue.Len() > 0 && s.slots < s.opts.Cores && !s.stopping && s.jobCtx.Err() == nil {
 		best := s.queue[0]
 		if s.fits(best) {
@@ -380,6 +388,16 @@ func (s *scheduler) dispatch() {
 // heap's comparisons would be most of a 100,000-job dry run.
 func (s *scheduler) dispatchPretend() {
 	for len(s.fifo) > 0 && !s.stopping && s.jobCtx.Err() == nil {
+		j := s.fifo[0]
+		s.fifo[0] = nil
+		s.fifo = s.fifo[1:]
+		s.start(j)
+	}
+}
+
+// dispatchFIFO starts the oldest ready jobs while they fit (Options.FIFO).
+func (s *scheduler) dispatchFIFO() {
+	for len(s.fifo) > 0 && s.slots < s.opts.Cores && !s.stopping && s.jobCtx.Err() == nil && s.fits(s.fifo[0]) {
 		j := s.fifo[0]
 		s.fifo[0] = nil
 		s.fifo = s.fifo[1:]
@@ -540,7 +558,9 @@ func (s *scheduler) afterDone(j *dag.Job, ok bool) {
 }
 
 // jobHeap orders ready jobs: higher priority first, then the longer path
-// to a target (critical path), then the lower ID, so runs are repeatable.
+// to a target (critical path: dag.Job.PathLen, weighted by the rules' mean
+// durations when the CLI had a run history), then the lower ID, so runs
+// are repeatable.
 type jobHeap []*dag.Job
 
 func (h jobHeap) Len() int { return len(h) }

@@ -732,3 +732,70 @@ func BenchmarkSchedule100k(b *testing.B) {
 		})
 	}
 }
+
+// TestWeightedCriticalPath: with the history's durations the longest
+// remaining work goes first, where counting jobs and FIFO order differ.
+// At one core each start order is exact.
+func TestWeightedCriticalPath(t *testing.T) {
+	build := func() *graph {
+		var b graph
+		b.job("lone")     // 1 s
+		a1 := b.job("a1") // a1 -> a2 -> a3, 1 s each: 3 jobs, 3 s
+		a2 := b.job("a2", a1)
+		b.job("a3", a2)
+		b.job("big") // one job, 5 s
+		return &b
+	}
+	means := map[string]time.Duration{"lone": time.Second, "a1": time.Second, "a2": time.Second, "a3": time.Second, "big": 5 * time.Second}
+	for _, c := range []struct {
+		name  string
+		means map[string]time.Duration
+		fifo  bool
+		want  []string
+	}{
+		{"weighted", means, false, []string{"big", "a1", "a2", "lone", "a3"}},
+		{"unweighted", nil, false, []string{"a1", "a2", "lone", "a3", "big"}},
+		{"fifo", means, true, []string{"lone", "a1", "big", "a2", "a3"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := build()
+			b.g.WeighPaths(c.means)
+			if c.means != nil && b.g.Jobs[1].PathLen != int(3*time.Second) {
+				t.Fatalf("a1 PathLen %d, want 3 s", b.g.Jobs[1].PathLen)
+			}
+			fake := &Fake{}
+			if _, err := run(t, dag.NewPlan(&b.g, nil), fake, Options{Cores: 1, FIFO: c.fifo}); err != nil {
+				t.Fatal(err)
+			}
+			if got := fake.Names(); !slices.Equal(got, c.want) {
+				t.Errorf("order %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestFIFOKeepsLimits: the FIFO baseline still respects cores and
+// dependencies.
+func TestFIFOKeepsLimits(t *testing.T) {
+	var b graph
+	var prev *dag.Job
+	for i := range 6 {
+		j := b.job(fmt.Sprint("j", i))
+		j.Spec.Threads = 2
+		if i == 5 {
+			b.job("after", prev, j)
+		}
+		prev = j
+	}
+	fake := &Fake{Delay: delay(2 * time.Millisecond)}
+	s, err := run(t, b.plan(), fake, Options{Cores: 3, FIFO: true})
+	if err != nil || s.Done != 7 {
+		t.Fatalf("%+v %v", s, err)
+	}
+	if fake.MaxThreads() > 3 {
+		t.Errorf("%d threads at once on 3 cores", fake.MaxThreads())
+	}
+	if got := fake.Names(); got[len(got)-1] != "after" {
+		t.Errorf("order %v: after ran before its deps", got)
+	}
+}

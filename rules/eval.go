@@ -28,9 +28,40 @@ import (
 // nil and every diagnostic's detail names the job, e.g. "In rule count
 // (sample=a)." Eval is safe for concurrent use.
 func (r *Rule) Eval(wildcards map[string]string, env Env) (job *Job, diags hcl.Diagnostics) {
-	defer recoverEval(r, wildcards, &job, &diags)
+	var copied map[string]string
+	if wildcards == nil {
+		copied = map[string]string{}
+	} else {
+		copied = maps.Clone(wildcards)
+	}
+	job = &Job{Rule: r, Wildcards: copied}
+	if diags = r.EvalInto(job, env); diags.HasErrors() {
+		return nil, diags
+	}
+	return job, diags
+}
+
+// EvalInto is Eval filling job, whose Rule is r, in place, for its
+// Wildcards, which it keeps rather than copies: the caller hands the map
+// over and never writes it again. A large graph then makes one Job and
+// one wildcard map per job instead of two of each. On errors job is
+// left as it came, Rule and Wildcards only.
+func (r *Rule) EvalInto(job *Job, env Env) (diags hcl.Diagnostics) {
+	given := job.Wildcards
+	wc := given
+	if wc == nil {
+		wc = map[string]string{}
+	}
+	var out *Job // nil on errors, as Eval's result (recoverEval sets it so)
+	defer func() {
+		if out == nil {
+			*job = Job{Rule: r, Wildcards: given}
+		}
+	}()
+	defer recoverEval(r, wc, &out, &diags)
 	var e evaluator // on the stack: nothing keeps it
-	e.init(r, wildcards, env)
+	*job = Job{Rule: r, Wildcards: wc}
+	e.init(r, job, env)
 	e.outputs()
 	for _, name := range evalOrder {
 		if e.diags.HasErrors() || e.pending {
@@ -39,13 +70,14 @@ func (r *Rule) Eval(wildcards map[string]string, env Env) (job *Job, diags hcl.D
 		e.step(name)
 	}
 	if e.diags.HasErrors() {
-		return nil, e.diags
+		return e.diags
 	}
 	if e.cp != nil {
 		e.job.Checkpoints = e.cp.refs
 	}
 	e.job.Pending = e.pending
-	return e.job, e.diags
+	out = e.job
+	return e.diags
 }
 
 // Shape is how a named input, output or log was written: its names in
@@ -127,21 +159,13 @@ var (
 	emptyStringVal = cty.StringVal("")
 )
 
-// init readies e for evaluating r for the binding wc.
-func (e *evaluator) init(r *Rule, wc map[string]string, env Env) {
-	var copied map[string]string
-	if wc == nil {
-		copied = map[string]string{}
-	} else {
-		copied = maps.Clone(wc)
-	}
-	e.r, e.wc, e.env = r, copied, env
-	e.job = &Job{
-		Rule:      r,
-		Wildcards: copied,
-		Params:    cty.EmptyObjectVal,
-		Threads:   1,
-	}
+// init readies e for evaluating r into job, for job.Wildcards (never
+// nil), which e reads but never writes.
+func (e *evaluator) init(r *Rule, job *Job, env Env) {
+	e.r, e.wc, e.env = r, job.Wildcards, env
+	job.Params = cty.EmptyObjectVal
+	job.Threads = 1
+	e.job = job
 	e.stale = varWildcards
 }
 

@@ -684,6 +684,9 @@ func (l *loader) decodeRule(b *hcl.Block) {
 	content, diags := b.Body.Content(ruleSchema)
 	l.diags = append(l.diags, diags...)
 	r.attrs = content.Attributes
+	for _, a := range r.attrs {
+		a.Expr = quickFor(a.Expr) // fastfor.go
+	}
 	r.HasShell = r.attrs["shell"] != nil
 	r.HasScript = r.attrs["script"] != nil
 	if attr := r.attrs["shell"]; attr != nil {
@@ -1180,7 +1183,7 @@ func (w *literalWalker) Exit(n hclsyntax.Node) hcl.Diagnostics {
 // loading, so the value is the one every job would get.
 func (l *loader) checkConstants(r *Rule) {
 	var e evaluator
-	e.init(r, nil, Env{Dir: l.opts.Dir})
+	e.init(r, &Job{Rule: r, Wildcards: map[string]string{}}, Env{Dir: l.opts.Dir})
 	e.static = true
 	for _, name := range evalOrder {
 		attr := r.attrs[name]

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/flowmake/flowmake/dag"
 	"github.com/flowmake/flowmake/exec"
@@ -66,11 +65,16 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 	}
 	// The live bar on a terminal, plain lines otherwise (see progress).
 	live, color := progress.Detect(o.stdout, o.stderr, os.LookupEnv)
-	var means map[string]time.Duration
-	if live {
-		// Only the bar's ETA needs them; a damaged history leaves the
-		// ETA to this run's own durations.
-		means, _ = store.MeanDurations()
+	order, err := scheduleOrder()
+	if err != nil {
+		return err
+	}
+	// The per-rule means weigh the critical path and feed the bar's ETA.
+	// A damaged history leaves the paths counted in jobs and the ETA to
+	// this run's own durations.
+	means, _ := store.MeanDurations()
+	if order == "critical" {
+		g.WeighPaths(means)
 	}
 	display := progress.New(progress.Options{
 		Stdout: o.stdout, Stderr: o.stderr, Live: live, Color: color,
@@ -122,6 +126,7 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 		LatencyWait: seconds(o.latencyWait),
 		Grace:       seconds(o.grace),
 		Kill:        o.signals.kill,
+		FIFO:        order == "fifo",
 	})
 	if stats != nil {
 		if werr := stats.write(o.statsFile); werr != nil {
@@ -140,6 +145,24 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 		return errReported // the printer has shown each failure
 	}
 	return err
+}
+
+// scheduleEnv picks the order of ready jobs, for benchmarks of the
+// scheduler (bench/critical.sh): "critical" (the default) prefers the
+// longest remaining path weighted by the history's mean durations,
+// "unweighted" the longest path counted in jobs, and "fifo" starts jobs
+// in the order they became ready.
+const scheduleEnv = "FLOWMAKE_SCHEDULE"
+
+func scheduleOrder() (string, error) {
+	switch v := os.Getenv(scheduleEnv); v {
+	case "", "critical":
+		return "critical", nil
+	case "unweighted", "fifo":
+		return v, nil
+	default:
+		return "", fmt.Errorf("%s=%q: want critical, unweighted or fifo", scheduleEnv, v)
+	}
 }
 
 // plannedByRule counts the jobs to run per rule, for the ETA.

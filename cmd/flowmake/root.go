@@ -63,6 +63,7 @@ type options struct {
 	rerunTriggers   string
 	executor        string
 	cpuProfile      string
+	memProfile      string
 	profile         string // --profile DIR (see profile.go)
 
 	// SLURM: --default-resources NAME=VALUE, parsed by validate, and
@@ -199,6 +200,8 @@ Exit codes: 0 success, 1 failure, 2 usage error, 130 interrupted.`,
 	addHabitFlags(f, o)
 	f.StringVar(&o.cpuProfile, "cpuprofile", "", "write a Go CPU profile to FILE (for flowmake's developers)")
 	f.MarkHidden("cpuprofile")
+	f.StringVar(&o.memProfile, "memprofile", "", "write a Go heap profile to FILE once the graph is resolved (for flowmake's developers)")
+	f.MarkHidden("memprofile")
 	return cmd
 }
 

@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strings"
 
@@ -92,6 +95,11 @@ func run(o *options) error {
 		return err
 	}
 	writeWarnings(o, wf, g.Warnings)
+	if o.memProfile != "" {
+		if err := writeHeapProfile(o.memProfile); err != nil {
+			return err
+		}
+	}
 
 	switch {
 	case o.dagDOT:
@@ -212,4 +220,20 @@ func buildError(o *options, wf *rules.Workflow, err error) error {
 		return errReported
 	}
 	return err
+}
+
+// writeHeapProfile writes the live heap, after a GC, to file: called with
+// the graph resolved, it shows what a big graph keeps (and, as
+// alloc_space, what resolving it allocated).
+func writeHeapProfile(file string) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	runtime.GC()
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
