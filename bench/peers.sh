@@ -55,10 +55,10 @@ measure() {
       incr) touch "$(first_output)" ;;
     esac
     rc=0
-    /usr/bin/time -f '%e %U %S %M' timeout "$limit" $cmd >/dev/null 2>"$work/err" || rc=$?
+    /usr/bin/time -f '%e %U %S %M' timeout -k 10 "$limit" $cmd >/dev/null 2>"$work/err" || rc=$?
     case $rc in
       0) ;;
-      124) echo "> $limit"; return ;;
+      124 | 137) echo "> $limit"; return ;; # Snakemake ignores SIGTERM: -k kills it
       *) echo "bench: $tool $step failed: $(tail -3 "$work/err" | tr '\n' ' ')" >&2; echo failed; return ;;
     esac
     read -r w u s m < <(tail -1 "$work/err")
@@ -103,7 +103,7 @@ for shape in $shapes; do
               # metadata by their times).
               builder=$tool
               [ "$tool" = snakemake ] && [ -f Makefile ] && builder=make
-              if ! timeout "$limit" $(command_of "$builder" full) >/dev/null 2>&1; then
+              if ! timeout -k 10 "$limit" $(command_of "$builder" full) >/dev/null 2>&1; then
                 row "$step" "$tool" "build > $limit | | | "
                 continue
               fi
