@@ -124,15 +124,8 @@ func computePathLens(jobs []*Job, w *pathWeights) {
 // lengthens the PathLen of older jobs upstream of them where the new
 // paths are longer, with the graph's weights.
 func (b *builder) growPathLens(added []*Job) {
+	computePathLens(added, b.g.weights)
 	k := weigher{w: b.g.weights}
-	for i := len(added) - 1; i >= 0; i-- {
-		j := added[i]
-		m := 0
-		for _, d := range j.Dependents {
-			m = max(m, d.PathLen)
-		}
-		j.PathLen = addPath(m, k.of(j))
-	}
 	work := append([]*Job(nil), added...)
 	for len(work) > 0 {
 		j := work[len(work)-1]
