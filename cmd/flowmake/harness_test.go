@@ -113,11 +113,16 @@ type result struct {
 // flowmake runs the real binary in dir with args.
 func flowmake(t *testing.T, dir string, args ...string) result {
 	t.Helper()
-	cmd := osexec.Command(flowmakeBin, args...)
-	cmd.Dir = dir
 	// A -race binary sleeps a second at exit by default; hundreds of runs
 	// add minutes to the suite.
-	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	return runWithEnv(t, dir, append(os.Environ(), "GORACE=atexit_sleep_ms=0"), args...)
+}
+
+// runWithEnv runs the real binary in dir with args and exactly env.
+func runWithEnv(t *testing.T, dir string, env []string, args ...string) result {
+	t.Helper()
+	cmd := osexec.Command(flowmakeBin, args...)
+	cmd.Dir, cmd.Env = dir, env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -129,6 +134,22 @@ func flowmake(t *testing.T, dir string, args ...string) result {
 		t.Fatalf("running flowmake: %v", err)
 	}
 	return result{out.String(), errb.String(), code}
+}
+
+// startFlowmake starts the real binary in dir with args and returns it
+// running, with its stderr gathered, for tests that signal it or watch
+// it mid-run.
+func startFlowmake(t *testing.T, dir string, args ...string) (*osexec.Cmd, *bytes.Buffer) {
+	t.Helper()
+	cmd := osexec.Command(flowmakeBin, args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, &errb
 }
 
 // mustRun runs flowmake and fails the test unless it exits 0.

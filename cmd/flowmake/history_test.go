@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	osexec "os/exec"
@@ -230,14 +229,7 @@ rule "later" {
   shell  = "cp slow.txt later.txt"
 }
 `})
-	cmd := osexec.Command(flowmakeBin, "--grace", "1")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, errb := startFlowmake(t, dir, "--grace", "1")
 	deadline := time.Now().Add(20 * time.Second)
 	for !exists(filepath.Join(dir, "started")) {
 		if time.Now().After(deadline) {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -103,14 +102,7 @@ func TestLongCommand(t *testing.T) {
 // SIGTERM stops a long command's whole process group, as it does a short one's.
 func TestLongCommandTerminated(t *testing.T) {
 	dir := longGather(t)
-	cmd := osexec.Command(flowmakeBin, "hang.txt")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, stderr := startFlowmake(t, dir, "hang.txt")
 	pid := 0
 	for deadline := time.Now().Add(20 * time.Second); pid == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if b, err := os.ReadFile(filepath.Join(dir, "pid")); err == nil && strings.HasSuffix(string(b), "\n") {

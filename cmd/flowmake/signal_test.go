@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"errors"
-	"os"
 	osexec "os/exec"
 	"path/filepath"
 	"strings"
@@ -54,14 +52,7 @@ rule "all" {
 			dir := workspace(t, map[string]string{"Rulefile": c.rulefile})
 			// A grace period longer than the wait below: a job that ends on
 			// SIGTERM must not make flowmake wait it out.
-			cmd := osexec.Command(flowmakeBin, "-j1", "--grace", "10")
-			cmd.Dir = dir
-			cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
-			var errb bytes.Buffer
-			cmd.Stderr = &errb
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
+			cmd, errb := startFlowmake(t, dir, "-j1", "--grace", "10")
 			exited := make(chan error, 1)
 			go func() { exited <- cmd.Wait() }()
 			if c.ready == "" {

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	osexec "os/exec"
 	"path/filepath"
 	"regexp"
@@ -151,14 +149,7 @@ rule "s" {
   shell  = "echo $SLURM_ARRAY_JOB_ID > started; echo partial > ${output}; sleep 300"
 }
 `})
-	cmd := osexec.Command(flowmakeBin, "--executor", "slurm", "-j", "4", "--slurm-array-size", "10")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, errb := startFlowmake(t, dir, "--executor", "slurm", "-j", "4", "--slurm-array-size", "10")
 	started := filepath.Join(dir, "started")
 	deadline := time.Now().Add(30 * time.Second)
 	for !exists(started) || len(readFile(t, started)) == 0 {

@@ -79,23 +79,6 @@ func countCalls(t *testing.T, log, name string) int {
 	return n
 }
 
-func runWithEnv(t *testing.T, dir string, env []string, args ...string) result {
-	t.Helper()
-	cmd := osexec.Command(flowmakeBin, args...)
-	cmd.Dir, cmd.Env = dir, env
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	err := cmd.Run()
-	code := 0
-	var ee *osexec.ExitError
-	if errors.As(err, &ee) {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatalf("running flowmake: %v", err)
-	}
-	return result{out.String(), errb.String(), code}
-}
-
 // scontrolJob is `scontrol show job -o ID` as name -> value.
 func scontrolJob(t *testing.T, id string) map[string]string {
 	t.Helper()
@@ -248,14 +231,7 @@ rule "sleeper" {
   shell  = "echo $SLURM_JOB_ID > started; echo partial > ${output}; sleep 300; echo done >> ${output}"
 }
 `})
-	cmd := osexec.Command(flowmakeBin, "--executor", "slurm", "-j", "2")
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "GORACE=atexit_sleep_ms=0")
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, errb := startFlowmake(t, dir, "--executor", "slurm", "-j", "2")
 	started := filepath.Join(dir, "started")
 	deadline := time.Now().Add(30 * time.Second)
 	for !exists(started) || len(readFile(t, started)) == 0 {
