@@ -162,7 +162,14 @@ func writeAtomic(name string, data []byte) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".fmt-*")
+	return replaceFile(name, data, st.Mode().Perm())
+}
+
+// replaceFile writes data to name atomically, with mode perm: a temporary
+// file in the same directory renamed over it, so a reader never sees half
+// a file. fmt and report write through it.
+func replaceFile(name string, data []byte, perm os.FileMode) error {
+	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
 	if err != nil {
 		return err
 	}
@@ -171,7 +178,7 @@ func writeAtomic(name string, data []byte) error {
 		tmp.Close()
 		return err
 	}
-	if err := tmp.Chmod(st.Mode().Perm()); err != nil {
+	if err := tmp.Chmod(perm); err != nil {
 		tmp.Close()
 		return err
 	}

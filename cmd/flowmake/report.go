@@ -96,7 +96,7 @@ func runReport(o *reportOptions) error {
 		_, err := o.stdout.Write(buf.Bytes())
 		return err
 	}
-	if err := writeNew(o.output, buf.Bytes()); err != nil {
+	if err := replaceFile(o.output, buf.Bytes(), 0o644); err != nil { // a report is for others to read
 		return fmt.Errorf("write the report: %w", err)
 	}
 	fmt.Fprintf(o.stderr, "Wrote %s: run %s, %d jobs, %d failed.\n", o.output, r.ID, r.Total, r.Failed)
@@ -136,27 +136,4 @@ func listRuns(o *reportOptions, store *meta.Store, metaDir string) error {
 			wall, r.Total, r.Failed, strings.Join(r.Targets, " "), note)
 	}
 	return tw.Flush()
-}
-
-// writeNew writes data to name atomically: a temporary file in the same
-// directory renamed over it, so a reader never sees half a report. The
-// file gets mode 0644, a report being for others to read.
-func writeNew(name string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(name), "."+filepath.Base(name)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename, a no-op
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), name)
 }
