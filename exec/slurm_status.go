@@ -402,7 +402,7 @@ func (st jobState) failure(id string, spec Spec, out, shown string) error {
 	if st.Reason != "" && st.Reason != "None" {
 		fmt.Fprintf(&b, ", reason %s", st.Reason)
 	}
-	tail, _ := tailLines(out, 10)
+	tail, _ := TailLines(out, 10)
 	switch {
 	case st.State == "LOST":
 		b.WriteString(": SLURM no longer knows the job (squeue, scontrol and the completion log do not list it)")

@@ -152,7 +152,7 @@ func (p *Printer) Finished(j *dag.Job, spec Spec, r Result) {
 // writeTail writes the last n lines of a file under a heading, nothing
 // when the file is missing or empty.
 func writeTail(b *strings.Builder, file string, n int, heading string) {
-	tail, err := tailLines(file, n)
+	tail, err := TailLines(file, n)
 	if err != nil || len(tail) == 0 {
 		return
 	}
@@ -248,9 +248,9 @@ func formatElapsed(d time.Duration) string {
 	return d.Round(time.Second).String()
 }
 
-// tailLines returns the last n lines of a file, reading backwards from
+// TailLines returns the last n lines of a file, reading backwards from
 // the end in blocks so a large log costs only its tail (at most 64 KiB).
-func tailLines(path string, n int) ([]byte, error) {
+func TailLines(path string, n int) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err

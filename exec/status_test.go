@@ -198,7 +198,7 @@ func TestTailLines(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "log")
 			os.WriteFile(p, []byte(tt.content), 0o644)
-			got, err := tailLines(p, tt.n)
+			got, err := TailLines(p, tt.n)
 			if err != nil || string(got) != tt.want {
 				t.Errorf("got %q (%v), want %q", got, err, tt.want)
 			}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -204,8 +203,8 @@ func logTail(wd workdir.Dir, logs []string, capture string) string {
 		files = append(files[:len(files):len(files)], capture)
 	}
 	for _, f := range files {
-		tail := lastLines(wd.Path(f), historyTailLines)
-		if len(tail) == 0 {
+		tail, err := exec.TailLines(wd.Path(f), historyTailLines)
+		if err != nil || len(tail) == 0 {
 			continue
 		}
 		fmt.Fprintf(&b, "==> %s <==\n", f)
@@ -226,40 +225,4 @@ func logTail(wd workdir.Dir, logs []string, capture string) string {
 		}
 	}
 	return s
-}
-
-// lastLines reads at most the last n lines of file, from its last
-// historyTailBytes bytes; nil when it is missing or empty.
-func lastLines(file string, n int) []byte {
-	f, err := os.Open(file)
-	if err != nil {
-		return nil
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() {
-		return nil
-	}
-	off := max(fi.Size()-historyTailBytes, 0)
-	buf := make([]byte, fi.Size()-off)
-	k, _ := f.ReadAt(buf, off)
-	buf = buf[:k]
-	if off > 0 {
-		// The first line is cut: drop it.
-		if i := bytes.IndexByte(buf, '\n'); i >= 0 {
-			buf = buf[i+1:]
-		}
-	}
-	body := bytes.TrimRight(buf, "\n")
-	for i, cut := len(body), 0; cut < n; cut++ {
-		j := bytes.LastIndexByte(body[:i], '\n')
-		if j < 0 {
-			return buf
-		}
-		i = j
-		if cut == n-1 {
-			return buf[j+1:]
-		}
-	}
-	return buf
 }
