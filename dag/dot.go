@@ -47,29 +47,47 @@ func WriteDAG(w io.Writer, g *Graph) error {
 func WriteRuleGraph(w io.Writer, g *Graph) error {
 	colors := ruleColors(g)
 	dg := newDot("rulegraph")
-	byRule := map[string]dot.Node{}
-	for _, j := range g.Jobs {
-		name := j.Spec.Rule.Name
-		if _, ok := byRule[name]; ok {
-			continue
-		}
-		n := dg.Node(fmt.Sprintf("%09d", len(byRule)))
+	names, edges := RuleGraph(g)
+	byRule := make(map[string]dot.Node, len(names))
+	for i, name := range names {
+		n := dg.Node(fmt.Sprintf("%09d", i))
 		n.Attr("label", label(name))
 		boxStyle(n, colors[name], "rounded")
 		byRule[name] = n
 	}
-	seen := map[[2]string]bool{}
-	for _, j := range g.Jobs {
-		for _, d := range j.Deps {
-			e := [2]string{d.Spec.Rule.Name, j.Spec.Rule.Name}
-			if seen[e] {
-				continue
-			}
-			seen[e] = true
-			edge(dg, byRule[e[0]], byRule[e[1]])
-		}
+	for _, e := range edges {
+		edge(dg, byRule[e[0]], byRule[e[1]])
 	}
 	return writeDot(w, dg)
+}
+
+// RuleGraph is the rule graph of g: the rules that have jobs, in the order
+// of their first job, and an edge {A, B} where a job of B needs a job of
+// A, each once, in the order the jobs first show it. --rulegraph draws it
+// and the run history keeps it for the report.
+func RuleGraph(g *Graph) (names []string, edges [][2]string) {
+	seenRule := map[string]bool{}
+	seenEdge := map[[2]string]bool{}
+	for _, j := range g.Jobs {
+		if j.Spec == nil || j.Spec.Rule == nil {
+			continue
+		}
+		name := j.Spec.Rule.Name
+		if !seenRule[name] {
+			seenRule[name] = true
+			names = append(names, name)
+		}
+		for _, d := range j.Deps {
+			if d.Spec == nil || d.Spec.Rule == nil {
+				continue
+			}
+			if e := [2]string{d.Spec.Rule.Name, name}; !seenEdge[e] {
+				seenEdge[e] = true
+				edges = append(edges, e)
+			}
+		}
+	}
+	return names, edges
 }
 
 // WriteFileGraph writes one node per job listing its rule, inputs and

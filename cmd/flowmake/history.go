@@ -126,7 +126,7 @@ func (h *historyRecorder) Done(sum exec.Summary) {
 			r.Jobs = append(r.Jobs, jr)
 		}
 	}
-	r.Rules, r.RuleEdges = ruleGraph(h.g)
+	r.Rules, r.RuleEdges = dag.RuleGraph(h.g)
 	if err := h.store.SaveRun(r); err != nil {
 		fmt.Fprintf(h.stderr, "flowmake: warning: the run is not in the history: %v\n", err)
 	}
@@ -160,37 +160,6 @@ func paths(ps []rules.Path) []string {
 		out[i] = p.Path
 	}
 	return out
-}
-
-// ruleGraph is the rule graph of g's jobs, as --rulegraph draws it: the
-// rules in the order of their first job, and an edge {A, B} where a job
-// of B needs one of A, each once.
-func ruleGraph(g *dag.Graph) ([]string, [][2]string) {
-	var names []string
-	seenRule := map[string]bool{}
-	seenEdge := map[[2]string]bool{}
-	var edges [][2]string
-	for _, j := range g.Jobs {
-		if j.Spec == nil || j.Spec.Rule == nil {
-			continue
-		}
-		name := j.Spec.Rule.Name
-		if !seenRule[name] {
-			seenRule[name] = true
-			names = append(names, name)
-		}
-		for _, d := range j.Deps {
-			if d.Spec == nil || d.Spec.Rule == nil {
-				continue
-			}
-			e := [2]string{d.Spec.Rule.Name, name}
-			if !seenEdge[e] {
-				seenEdge[e] = true
-				edges = append(edges, e)
-			}
-		}
-	}
-	return names, edges
 }
 
 // logTail is the end of a failed job's logs and captured output, each
