@@ -111,3 +111,58 @@ func tree(t *testing.T, dir string) string {
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
 }
+
+// -built leaves what a real build leaves: the same files as Ninja's full
+// build, a .ninja_log with which Ninja has no work to do, and outputs
+// that flowmake finds up to date once --touch has recorded them.
+func TestBuiltIsABuild(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds flowmake and runs Ninja")
+	}
+	for _, tool := range []string{"ninja", "go"} {
+		if _, err := osexec.LookPath(tool); err != nil {
+			if os.Getenv("CI") != "" {
+				t.Fatalf("%s is not installed (scripts/setup.sh installs it)", tool)
+			}
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	fm := filepath.Join(t.TempDir(), "flowmake")
+	if out, err := osexec.Command("go", "build", "-o", fm, "../../cmd/flowmake").CombinedOutput(); err != nil {
+		t.Fatalf("build flowmake: %v\n%s", err, out)
+	}
+	run := func(dir, bin string, args ...string) string {
+		t.Helper()
+		cmd := osexec.Command(bin, args...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s %s: %v\n%s", bin, strings.Join(args, " "), err, out)
+		}
+		return string(out)
+	}
+	for _, name := range []string{"fan", "pipeline", "chain"} {
+		t.Run(name, func(t *testing.T) {
+			built, real := t.TempDir(), t.TempDir()
+			for _, dir := range []string{built, real} {
+				if err := writeShape(dir, shapes[name], 5, 0); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := writeBuilt(built); err != nil {
+				t.Fatal(err)
+			}
+			run(real, "ninja", "-j2")
+			if got, want := tree(t, built), tree(t, real); got != want {
+				t.Errorf("-built wrote\n%s\nNinja built\n%s", got, want)
+			}
+			if out := run(built, "ninja", "-n", "-d", "explain"); !strings.Contains(out, "no work to do") {
+				t.Errorf("Ninja has work to do after -built:\n%s", out)
+			}
+			run(built, fm, "-F", "--touch", "-q")
+			if out := run(built, fm, "-n"); !strings.Contains(out, "Nothing to be done") {
+				t.Errorf("flowmake has work to do after -built and --touch:\n%s", out)
+			}
+		})
+	}
+}

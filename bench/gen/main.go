@@ -31,6 +31,7 @@ func main() {
 	sleep := flag.Float64("sleep", 0, "seconds each job sleeps (0: a trivial echo)")
 	shapeName := flag.String("shape", "", "workload: fan, pipeline, chain, critical or checkpoint")
 	n := flag.Int("n", 1000, "size of the -shape workload")
+	built := flag.Bool("built", false, "also write what a full build leaves: every output and Ninja's .ninja_log (shapes with a build.ninja)")
 	flag.Parse()
 	if *shapeName != "" {
 		sh, ok := shapes[*shapeName]
@@ -40,6 +41,11 @@ func main() {
 		}
 		if err := writeShape(*dir, sh, *n, *sleep); err != nil {
 			log.Fatal(err)
+		}
+		if *built {
+			if err := writeBuilt(*dir); err != nil {
+				log.Fatal(err)
+			}
 		}
 		fmt.Println(sh.jobs(*n))
 		return

@@ -15,6 +15,7 @@ import (
 )
 
 func main() {
+	tuneGC()
 	os.Exit(guarded(os.Args[1:], os.Stdout, os.Stderr))
 }
 
