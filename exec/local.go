@@ -119,7 +119,7 @@ func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
 	if err != nil {
 		return err
 	}
-	cmd := osexec.Command(args[0], args[1:]...)
+	cmd := command(args)
 	cmd.Dir = spec.Dir
 	cmd.Env = append(os.Environ(), spec.Env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -150,12 +150,18 @@ func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
 	}
 	var capture io.Writer
 	if spec.Capture != "" {
-		f, err := os.Create(wd.Path(spec.Capture))
-		if err != nil {
-			return fmt.Errorf("capture output: %w", err)
+		// An earlier run's capture must not pass for this run's: it goes
+		// now, and the file is made when the job first prints, so a job
+		// that prints nothing costs no file (creating one was about a
+		// fifth of flowmake's own time on trivial jobs).
+		c := &captureFile{path: wd.Path(spec.Capture)}
+		// Unlink, not os.Remove: that tries rmdir after a failed unlink,
+		// a second system call for every job that has no capture yet.
+		if err := syscall.Unlink(c.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("capture output: %w", &fs.PathError{Op: "remove", Path: c.path, Err: err})
 		}
-		out.files = append(out.files, f)
-		capture = &lockedWriter{w: f}
+		out.capture = c
+		capture = c
 	}
 	if cmd.Stdout, err = out.attach(stdout, capture); err != nil {
 		return err
@@ -195,6 +201,24 @@ func (l Local) run(ctx context.Context, spec Spec, r *Result) error {
 	}
 	return nil
 }
+
+// command is osexec.Command(args[0], args[1:]...) with the program's
+// lookup in PATH done once per name and PATH: a run starts bash for
+// every job. Argument 0 stays as given, as bash's $0.
+func command(args []string) *osexec.Cmd {
+	key := args[0] + "\x00" + os.Getenv("PATH")
+	if p, ok := lookedUp.Load(key); ok {
+		return &osexec.Cmd{Path: p.(string), Args: args}
+	}
+	cmd := osexec.Command(args[0], args[1:]...)
+	if cmd.Err == nil && filepath.IsAbs(cmd.Path) && !strings.ContainsRune(args[0], '/') {
+		lookedUp.Store(key, cmd.Path)
+	}
+	return cmd
+}
+
+// lookedUp caches command's lookups: name NUL PATH -> absolute path.
+var lookedUp sync.Map
 
 // hostname is os.Hostname, read once: every job of a run asks.
 var hostname = sync.OnceValue(func() string {
@@ -340,17 +364,37 @@ func createMissing(wd workdir.Dir, paths []string) {
 	}
 }
 
-// lockedWriter serializes writes from a job's stdout and stderr copiers
-// into one capture file.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
+// captureFile is a job's capture: created on the first write, which the
+// stdout and stderr copiers serialize here. A file that cannot be created
+// then drops the capture, not the job (as a full disk does).
+type captureFile struct {
+	path string
+	mu   sync.Mutex
+	f    *os.File
+	err  error
 }
 
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
+func (c *captureFile) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.f == nil && c.err == nil {
+		c.f, c.err = os.Create(c.path)
+	}
+	if c.err != nil {
+		return 0, c.err
+	}
+	return c.f.Write(p)
+}
+
+// close ends the capture; a copier's write after it (one that outlived
+// the drain) makes no file.
+func (c *captureFile) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.f != nil {
+		c.f.Close()
+	}
+	c.err = os.ErrClosed
 }
 
 // outputs are the files and pipes of one job's output. Writers that are
@@ -358,11 +402,19 @@ func (l *lockedWriter) Write(p []byte) (int, error) {
 // Wait never blocks on a pipe that a leftover process holds open: we
 // kill the group first and then drain.
 type outputs struct {
-	files   []*os.File // closed at the end: the capture file
-	writeTo []*os.File // pipe write ends, closed once the child started
+	capture *captureFile // closed at the end
+	writeTo []*os.File   // pipe write ends, closed once the child started
 	readers []*os.File
 	wg      sync.WaitGroup
 }
+
+// copyBuffers are the copiers' buffers: two per job that prints through
+// a pipe, which would otherwise be most of what a run of short jobs
+// allocates.
+var copyBuffers = sync.Pool{New: func() any {
+	b := make([]byte, 32<<10)
+	return &b
+}}
 
 // writeMu serializes writes of all jobs to shared non-file writers.
 var writeMu sync.Mutex
@@ -383,7 +435,9 @@ func (o *outputs) attach(w io.Writer, capture io.Writer) (io.Writer, error) {
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
-		buf := make([]byte, 32<<10)
+		bp := copyBuffers.Get().(*[]byte)
+		defer copyBuffers.Put(bp)
+		buf := *bp
 		for {
 			n, err := pr.Read(buf)
 			if n > 0 {
@@ -427,8 +481,8 @@ func (o *outputs) close() {
 	for _, f := range o.readers {
 		f.Close() // ends a copier stuck on a pipe held by an escaped process
 	}
-	for _, f := range o.files {
-		f.Close()
+	if o.capture != nil {
+		o.capture.close()
 	}
 }
 

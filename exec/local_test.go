@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	osexec "os/exec"
 	"path/filepath"
@@ -174,6 +175,35 @@ func TestLocalCaptureBesideFiles(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "cap/job.log")); string(b) != "o\ne\n" && string(b) != "e\no\n" {
 		t.Errorf("capture %q", b)
+	}
+}
+
+// A capture is made when the job prints: a silent job leaves none, and
+// an earlier run's capture never passes for this run's.
+func TestLocalCaptureOnlyOfOutput(t *testing.T) {
+	dir := t.TempDir()
+	run := func(command string) {
+		t.Helper()
+		spec := Spec{Command: command, Dir: dir, Capture: ".flowmake/log/r/x.log"}
+		if r := (Local{Stdout: io.Discard, Stderr: io.Discard}).Run(context.Background(), spec); !r.OK() {
+			t.Fatalf("%s: %+v", command, r)
+		}
+	}
+	capture := filepath.Join(dir, ".flowmake/log/r/x.log")
+	run("echo earlier")
+	if b, _ := os.ReadFile(capture); string(b) != "earlier\n" {
+		t.Fatalf("capture %q", b)
+	}
+	for _, command := range []string{"true", "true > /dev/null"} { // direct exec, and bash
+		run("echo earlier")
+		run(command)
+		if _, err := os.Lstat(capture); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("after %q, which printed nothing: capture %v, want none", command, err)
+		}
+	}
+	run("echo later >&2")
+	if b, _ := os.ReadFile(capture); string(b) != "later\n" {
+		t.Errorf("capture %q, want only this run's output", b)
 	}
 }
 

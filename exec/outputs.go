@@ -108,13 +108,21 @@ func removeOutputs(j *dag.Job, dir string) {
 	if j.Spec == nil {
 		return
 	}
-	inputs := make(map[string]bool, len(j.Spec.Inputs))
+	// The outputs that are also inputs are kept. A map of the outputs, not
+	// of the inputs: an aggregate has few outputs and may have 100,000
+	// inputs.
+	outs := make(map[string]bool, len(j.Spec.Outputs))
+	for _, o := range j.Spec.Outputs {
+		outs[filepath.Clean(o.Path)] = true
+	}
 	for _, in := range j.Spec.Inputs {
-		inputs[filepath.Clean(in.Path)] = true
+		if c := filepath.Clean(in.Path); outs[c] {
+			outs[c] = false
+		}
 	}
 	for _, o := range j.Spec.Outputs {
 		c := filepath.Clean(o.Path)
-		if inputs[c] || c == "." || c == ".." || c == "/" || c == "" {
+		if !outs[c] || c == "." || c == ".." || c == "/" || c == "" {
 			continue
 		}
 		removePath(workdir.Dir(dir).Path(c), o.Flags&rules.Directory != 0)

@@ -1,12 +1,14 @@
 package exec
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -57,17 +59,40 @@ type Options struct {
 	FIFO bool
 }
 
-// Hooks let the metadata store follow jobs. Both are called on the job's
-// own goroutine (for a Pretender, on Run's), so they must be safe for
-// concurrent use (and the store can then group the commits of jobs
-// ending together), at most once per job: BeforeStart before the first
-// attempt (an error fails the job without running it), AfterFinish with
-// the final result of every job BeforeStart let through, after outputs
-// were checked, touched and protected (or deleted, on failure), before
-// the scheduler hears of it.
+// Hooks let the metadata store follow jobs. BeforeStart and AfterFinish
+// are called on the job's own goroutine (for a Pretender, on Run's), so
+// they must be safe for concurrent use (and the store can then group the
+// commits of jobs ending together), at most once per job: BeforeStart
+// before the first attempt (an error fails the job without running it),
+// AfterFinish with the final result of every job BeforeStart let
+// through, after outputs were checked, touched and protected (or
+// deleted, on failure), before the scheduler hears of it.
+//
+// Prepare and Unprepare let the store batch its start records. Prepare,
+// when set, is called with a job about to start and up to PrepareAhead-1
+// queued jobs likeliest to start after it, none of which it had before,
+// on the first job's goroutine; none of them starts (nor gets
+// BeforeStart) before it returned. It is only ahead of time: each job
+// still gets BeforeStart when it starts. Unprepare is called once, when
+// the run is over, with the jobs Prepare had that never started (a
+// failure or an interrupt stopped the run first), on Run's goroutine.
+// Neither is called for a Pretender.
 type Hooks struct {
 	BeforeStart func(j *dag.Job, spec Spec) error
 	AfterFinish func(j *dag.Job, spec Spec, r Result)
+	Prepare     func(jobs []*dag.Job)
+	Unprepare   func(jobs []*dag.Job)
+}
+
+// PrepareAhead bounds the jobs of one Hooks.Prepare call: with trivial
+// jobs, 32 starts share one commit of their start records, and a run that
+// stops early takes back at most 31 of them.
+const PrepareAhead = 32
+
+// batch is one Prepare call, shared by the jobs it had.
+type batch struct {
+	jobs []*dag.Job
+	done chan struct{} // closed once Prepare returned
 }
 
 // Pretender is an Executor that only pretends to run jobs: DryRun (-n)
@@ -168,6 +193,7 @@ type scheduler struct {
 	err      error
 	sum      Summary
 	temps    map[*dag.Job]*tempState // producers with temp outputs being consumed
+	prepared map[*dag.Job]*batch     // given to Hooks.Prepare, not started yet
 }
 
 type finished struct {
@@ -205,6 +231,7 @@ func newScheduler(ctx context.Context, plan *dag.Plan, ex Executor, opts Options
 		used:      map[string]int64{},
 		maxBypass: bypassPerCore * opts.Cores,
 		temps:     map[*dag.Job]*tempState{},
+		prepared:  map[*dag.Job]*batch{},
 	}
 }
 
@@ -240,6 +267,7 @@ func (s *scheduler) run() (Summary, error) {
 	if s.jobCtx.Err() != nil && !s.sum.Interrupted && s.plan.More() {
 		s.interrupt()
 	}
+	s.unprepare()
 	s.sum.Total = s.plan.Total()
 	s.sum.Failed = len(s.sum.Failures)
 	s.sum.Skipped = s.sum.Total - s.sum.Done - s.sum.Failed - len(s.sum.Stopped)
@@ -421,7 +449,51 @@ func (s *scheduler) start(j *dag.Job) {
 		s.reap(s.pretendJob(j, spec))
 		return
 	}
-	go s.runJob(j, spec)
+	go s.runJob(j, spec, s.prepare(j))
+}
+
+// prepare returns j's batch for Hooks.Prepare, making one of j and the
+// queued jobs likeliest to start next when j has none; nil without the
+// hook.
+func (s *scheduler) prepare(j *dag.Job) *batch {
+	if s.opts.Hooks.Prepare == nil {
+		return nil
+	}
+	if b := s.prepared[j]; b != nil {
+		delete(s.prepared, j)
+		return b
+	}
+	b := &batch{jobs: []*dag.Job{j}, done: make(chan struct{})}
+	add := func(q *dag.Job) bool {
+		if s.prepared[q] == nil {
+			b.jobs = append(b.jobs, q)
+			s.prepared[q] = b
+		}
+		return len(b.jobs) < PrepareAhead
+	}
+	if s.opts.FIFO {
+		for _, q := range s.fifo {
+			if !add(q) {
+				break
+			}
+		}
+	} else {
+		s.queue.walk(2*PrepareAhead, add)
+	}
+	return b
+}
+
+// unprepare gives Hooks.Unprepare the prepared jobs that never started.
+func (s *scheduler) unprepare() {
+	if len(s.prepared) == 0 || s.opts.Hooks.Unprepare == nil {
+		return
+	}
+	jobs := make([]*dag.Job, 0, len(s.prepared))
+	for j := range s.prepared {
+		jobs = append(jobs, j)
+	}
+	slices.SortFunc(jobs, func(a, b *dag.Job) int { return cmp.Compare(a.ID, b.ID) })
+	s.opts.Hooks.Unprepare(jobs)
 }
 
 // pretendJob is runJob for a Pretender, on the scheduler's goroutine: the
@@ -452,7 +524,7 @@ func (s *scheduler) pretendJob(j *dag.Job, spec Spec) (f finished) {
 
 // runJob runs one job with its retries and settles its outputs; it is
 // the only code besides Run's loop that touches the job's files.
-func (s *scheduler) runJob(j *dag.Job, spec Spec) {
+func (s *scheduler) runJob(j *dag.Job, spec Spec, b *batch) {
 	// A panic here would end the process with a goroutine dump, past the
 	// top level's recover: it fails this job instead, so the run ends
 	// cleanly and says where to report it.
@@ -464,6 +536,16 @@ func (s *scheduler) runJob(j *dag.Job, spec Spec) {
 			s.results <- finished{job: j, spec: spec, res: Result{ExitCode: -1, Err: err, Start: now, End: now}}
 		}
 	}()
+	if b != nil {
+		if b.jobs[0] == j {
+			func() {
+				defer close(b.done) // even when Prepare panics
+				s.opts.Hooks.Prepare(b.jobs)
+			}()
+		} else {
+			<-b.done
+		}
+	}
 	if h := s.opts.Hooks.BeforeStart; h != nil {
 		if err := h(j, spec); err != nil {
 			now := time.Now()
@@ -613,6 +695,26 @@ func (h jobHeap) firstFitting(limit int, ok func(*dag.Job) bool) int {
 		}
 	}
 	return -1
+}
+
+// walk calls fn with up to limit jobs in priority order, as Pop would
+// return them, until fn returns false; like firstFitting it pops nothing.
+func (h jobHeap) walk(limit int, fn func(*dag.Job) bool) {
+	if len(h) == 0 {
+		return
+	}
+	f := frontier{h: h, idx: []int{0}}
+	for seen := 0; len(f.idx) > 0 && seen < limit; seen++ {
+		i := heap.Pop(&f).(int)
+		if !fn(h[i]) {
+			return
+		}
+		for _, c := range []int{2*i + 1, 2*i + 2} {
+			if c < len(h) {
+				heap.Push(&f, c)
+			}
+		}
+	}
 }
 
 // frontier is a heap of indices into a jobHeap, ordered like it.

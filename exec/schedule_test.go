@@ -437,6 +437,88 @@ func TestHooks(t *testing.T) {
 	}
 }
 
+// Prepare gets the next jobs ahead of their starts, in batches of at most
+// PrepareAhead; every job is prepared before its BeforeStart; and the
+// prepared jobs that never started, and only they, go to Unprepare.
+func TestPrepareAhead(t *testing.T) {
+	var b graph
+	bad := b.job("bad")
+	bad.Spec.Priority = 1 // first, with one core
+	for i := range 2*PrepareAhead + 5 {
+		b.job(fmt.Sprint("j", i))
+	}
+	var (
+		mu                 sync.Mutex
+		prepared, unprep   []string
+		batches            []int
+		notPreparedOnStart []string
+	)
+	isPrepared := map[string]bool{}
+	hooks := Hooks{
+		Prepare: func(jobs []*dag.Job) {
+			mu.Lock()
+			defer mu.Unlock()
+			batches = append(batches, len(jobs))
+			for _, j := range jobs {
+				if isPrepared[j.Key] {
+					t.Errorf("%s prepared twice", j.Key)
+				}
+				isPrepared[j.Key] = true
+				prepared = append(prepared, j.Key)
+			}
+		},
+		Unprepare: func(jobs []*dag.Job) {
+			for _, j := range jobs {
+				unprep = append(unprep, j.Key)
+			}
+		},
+		BeforeStart: func(j *dag.Job, _ Spec) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if !isPrepared[j.Key] {
+				notPreparedOnStart = append(notPreparedOnStart, j.Key)
+			}
+			return nil
+		},
+	}
+	// All but bad succeed: with -k every job starts and nothing is left.
+	fake := &Fake{Result: failNames("bad")}
+	if _, err := run(t, b.plan(), fake, Options{Cores: 2, KeepGoing: true, Hooks: hooks}); !errors.Is(err, ErrFailed) {
+		t.Fatalf("err = %v", err)
+	}
+	if len(notPreparedOnStart) > 0 || len(unprep) > 0 || len(prepared) != len(b.g.Jobs) {
+		t.Errorf("-k: started unprepared %v, unprepared %v, %d of %d prepared", notPreparedOnStart, unprep, len(prepared), len(b.g.Jobs))
+	}
+	for _, n := range batches {
+		if n > PrepareAhead {
+			t.Errorf("a batch of %d", n)
+		}
+	}
+	if len(batches) >= len(b.g.Jobs)/2 {
+		t.Errorf("%d batches for %d jobs: not batched", len(batches), len(b.g.Jobs))
+	}
+
+	// Without -k the failure stops the run: what was prepared and did not
+	// start is given back.
+	prepared, unprep, batches, isPrepared = nil, nil, nil, map[string]bool{}
+	fake = &Fake{Result: failNames("bad")}
+	if _, err := run(t, b.plan(), fake, Options{Cores: 1, Hooks: hooks}); !errors.Is(err, ErrFailed) {
+		t.Fatalf("err = %v", err)
+	}
+	ran := fake.Names()
+	if len(unprep) == 0 {
+		t.Fatal("nothing given back after the failure stopped the run")
+	}
+	for _, k := range unprep {
+		if slices.Contains(ran, k) || !isPrepared[k] {
+			t.Errorf("%s given back: ran %v, prepared %v", k, slices.Contains(ran, k), isPrepared[k])
+		}
+	}
+	if len(unprep)+len(ran) != len(prepared) {
+		t.Errorf("%d given back + %d ran != %d prepared", len(unprep), len(ran), len(prepared))
+	}
+}
+
 // A panic while a job is handled fails that job, with a bug-report
 // line, and the run goes on; it never reaches the user as a goroutine dump.
 func TestPanicInJobFailsTheJob(t *testing.T) {

@@ -78,8 +78,11 @@ func CapturePath(j *dag.Job) string {
 	return path.Join(CaptureDir, rule, escapeName(rules.JoinWildcards(j.Spec.Wildcards, ",", false))+".log")
 }
 
+// nameEscaper is built once: building a Replacer costs more than using it.
+var nameEscaper = strings.NewReplacer("%", "%25", "/", "%2F", "\x00", "%00")
+
 func escapeName(s string) string {
-	s = strings.NewReplacer("%", "%25", "/", "%2F", "\x00", "%00").Replace(s)
+	s = nameEscaper.Replace(s)
 	if s == "" || s == "." || s == ".." {
 		s = "%" + s
 	}

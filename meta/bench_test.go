@@ -108,9 +108,11 @@ func cpuTime(b *testing.B) func() {
 	}
 }
 
-// BenchmarkFinish measures a job's writes: Finish alone, and MarkIncomplete
-// plus Finish, from one goroutine or eight, through the group commit and,
-// for comparison, through bbolt's Batch.
+// BenchmarkFinish measures a job's writes, from one goroutine or eight:
+// Finish alone (deferred: the call, its commit comes with a later write),
+// MarkIncomplete plus Finish (a commit a job), MarkAll for every 32 jobs
+// plus Finish (as a run writes), and, for comparison, a commit a job
+// through bbolt's Batch.
 func BenchmarkFinish(b *testing.B) {
 	rec := Record{Rule: "count", Wildcards: map[string]string{"sample": "a"}, CodeHash: CodeHash("x"), Inputs: []string{"a", "b"}}
 	run := func(b *testing.B, workers int, job func(s *Store, out string) error) {
@@ -156,7 +158,28 @@ func BenchmarkFinish(b *testing.B) {
 			return tx.Bucket(bucketIncomplete).Delete([]byte(out))
 		})
 	}
+	// As a run of short jobs writes: one MarkAll for every 32 starts
+	// (exec.PrepareAhead) and a deferred Finish per job.
+	var mu sync.Mutex
+	n := 0
+	batched := func(s *Store, out string) error {
+		mu.Lock()
+		mark := n%32 == 0
+		n++
+		mu.Unlock()
+		if mark {
+			ms := make([]Marking, 32)
+			for i := range ms {
+				ms[i] = Marking{Outputs: []string{out + "/" + fmt.Sprint(i)}, JobKey: out}
+			}
+			if err := s.MarkAll(ms); err != nil {
+				return err
+			}
+		}
+		return s.Finish([]string{out}, rec)
+	}
 	for _, w := range []int{1, 8} {
+		b.Run(fmt.Sprintf("markall32+finish/workers=%d", w), func(b *testing.B) { run(b, w, batched) })
 		b.Run(fmt.Sprintf("finish/workers=%d", w), func(b *testing.B) { run(b, w, finish) })
 		b.Run(fmt.Sprintf("mark+finish/workers=%d", w), func(b *testing.B) { run(b, w, markFinish) })
 		b.Run(fmt.Sprintf("bbolt-batch-finish/workers=%d", w), func(b *testing.B) { run(b, w, batchFinish) })

@@ -54,6 +54,7 @@ func (f *fixture) record(j *dag.Job, content bool) {
 		outs = append(outs, o.Path)
 	}
 	must(f.t, f.s.Finish(outs, rec))
+	must(f.t, f.s.Sync()) // committed before a test writes around the queue
 }
 
 func paths(ps ...string) []rules.Path {

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -97,6 +98,184 @@ func NewRunID(t time.Time) string {
 // the same transaction. r.ID must be set (see NewRunID).
 func (s *Store) SaveRun(r *Run) error { return s.saveRun(r, DefaultKeepRuns, MaxKeptJobs) }
 
+// SaveRunJobs is SaveRun with the run's jobs from jobs instead of r.Jobs,
+// which it ignores. jobs must come from s.NewRunJobs(r), or be the zero
+// RunJobs.
+func (s *Store) SaveRunJobs(r *Run, jobs *RunJobs) error {
+	return s.saveJobs(r, jobs, DefaultKeepRuns, MaxKeptJobs)
+}
+
+// RunJobs collects a run's jobs as they end, for SaveRunJobs. Every full
+// chunk (jobsPerChunk jobs) whose jobs are final is encoded as SaveRun
+// stores it and, from NewRunJobs, handed to the store as a deferred write
+// (see Store.Finish): a 100,000-job run then holds almost none of its
+// history in memory (it was most of what such a run added, some 500 bytes
+// a job as JobRuns, 110 encoded). Chunks written before the run's header
+// (SaveRunJobs) are nobody's if the run dies first; the next SaveRun
+// deletes them. A job added as not final stays a JobRun that Update can
+// change, and so does its chunk. The zero RunJobs keeps its chunks.
+type RunJobs struct {
+	s    *Store // nil: keep chunks in memory
+	key  []byte // the run's key
+	segs []jobSegment
+	n    int
+
+	mu  sync.Mutex // the chunks' commits run on other goroutines
+	err error      // the first chunk that could not be written
+}
+
+// NewRunJobs returns an empty RunJobs for run r (its ID and Start must be
+// set and stay as they are) that writes its chunks to s as they fill.
+func (s *Store) NewRunJobs(r *Run) *RunJobs {
+	if s.readOnly || s.db == nil {
+		return &RunJobs{}
+	}
+	return &RunJobs{s: s, key: runKey(r.Start, r.ID)}
+}
+
+// jobSegment is a stretch of the run's jobs, one stored chunk: encoded
+// (enc), written to the store already (stored), or still JobRuns (jobs).
+type jobSegment struct {
+	enc    []byte
+	stored bool
+	n      int
+	agg    []ruleAgg // of enc's jobs, or stored's
+	jobs   []JobRun
+	final  int // how many of jobs are final
+}
+
+func (seg *jobSegment) sealed() bool { return seg.enc != nil || seg.stored }
+
+// Len is the number of jobs added.
+func (b *RunJobs) Len() int { return b.n }
+
+// Add appends jr and returns its index. final says jr will not change; a
+// job added as not final can be changed with Update until SaveRunJobs.
+func (b *RunJobs) Add(jr JobRun, final bool) int {
+	if k := len(b.segs); k == 0 || b.segs[k-1].sealed() || b.segs[k-1].n == jobsPerChunk {
+		b.segs = append(b.segs, jobSegment{jobs: make([]JobRun, 0, jobsPerChunk)})
+	}
+	seg := &b.segs[len(b.segs)-1]
+	seg.jobs = append(seg.jobs, jr)
+	seg.n++
+	if final {
+		seg.final++
+	}
+	if seg.n == jobsPerChunk && seg.final == seg.n {
+		// A full chunk that cannot change any more. One with a job still
+		// open stays as it is, for Update.
+		b.seal(len(b.segs)-1, seg)
+	}
+	b.n++
+	return b.n - 1
+}
+
+// seal encodes segment i and, with a store, queues its write.
+func (b *RunJobs) seal(i int, seg *jobSegment) {
+	seg.agg = aggregate(seg.jobs)
+	enc := encodeRunJobs(seg.jobs)
+	seg.jobs = nil
+	if b.s == nil {
+		seg.enc = enc
+		return
+	}
+	k := chunkKey(b.key, i)
+	err := b.s.deferWrite(func(tx *bolt.Tx) error {
+		bk, err := tx.CreateBucketIfNotExists(bucketRunJobs)
+		if err != nil {
+			return err
+		}
+		return bk.Put(k, enc)
+	}, b.fail)
+	if err != nil {
+		b.fail(err)
+	}
+	seg.stored = true
+}
+
+// check reports a chunk written ahead that is not in runJobs: its write
+// failed (perhaps in this very transaction's batch, before fail heard).
+func (b *RunJobs) check(runJobs *bolt.Bucket) error {
+	b.mu.Lock()
+	err := b.err
+	b.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	for i := range b.segs {
+		if b.segs[i].stored && runJobs.Get(chunkKey(b.key, i)) == nil {
+			return fmt.Errorf("write its jobs: chunk %d is missing", i)
+		}
+	}
+	return nil
+}
+
+func (b *RunJobs) fail(err error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.err == nil {
+		b.err = fmt.Errorf("write its jobs: %w", err)
+	}
+}
+
+// Update calls fn with job i unless it is encoded already (a job added
+// as not final never is); it reports whether it did.
+func (b *RunJobs) Update(i int, fn func(jr *JobRun)) bool {
+	for k := range b.segs {
+		seg := &b.segs[k]
+		if i < seg.n {
+			if seg.sealed() {
+				return false
+			}
+			fn(&seg.jobs[i])
+			return true
+		}
+		i -= seg.n
+	}
+	return false
+}
+
+// chunks returns the chunks that are not in the store yet, by chunk
+// number, and the aggregate of all jobs.
+func (b *RunJobs) chunks() (map[int][]byte, []ruleAgg) {
+	out := map[int][]byte{}
+	var aggs [][]ruleAgg
+	for i := range b.segs {
+		seg := &b.segs[i]
+		switch {
+		case seg.stored:
+			aggs = append(aggs, seg.agg)
+		case seg.enc != nil:
+			out[i] = seg.enc
+			aggs = append(aggs, seg.agg)
+		case seg.n > 0:
+			out[i] = encodeRunJobs(seg.jobs)
+			aggs = append(aggs, aggregate(seg.jobs))
+		}
+	}
+	return out, mergeAggs(aggs)
+}
+
+// mergeAggs adds up per-rule aggregates, sorted by rule.
+func mergeAggs(aggs [][]ruleAgg) []ruleAgg {
+	m := map[string]ruleAgg{}
+	for _, a := range aggs {
+		for _, x := range a {
+			t := m[x.rule]
+			t.rule = x.rule
+			t.n += x.n
+			t.wall += x.wall
+			m[x.rule] = t
+		}
+	}
+	out := make([]ruleAgg, 0, len(m))
+	for _, a := range m {
+		out = append(out, a)
+	}
+	slices.SortFunc(out, func(a, b ruleAgg) int { return strings.Compare(a.rule, b.rule) })
+	return out
+}
+
 // keptRun is what saveRun needs of a stored run.
 type keptRun struct {
 	key  []byte
@@ -113,19 +292,29 @@ type ruleAgg struct {
 }
 
 func (s *Store) saveRun(r *Run, keepRuns, keepJobs int) error {
+	var jobs RunJobs
+	for _, jr := range r.Jobs {
+		jobs.Add(jr, true)
+	}
+	return s.saveJobs(r, &jobs, keepRuns, keepJobs)
+}
+
+func (s *Store) saveJobs(r *Run, jobs *RunJobs, keepRuns, keepJobs int) error {
 	if r.ID == "" || strings.IndexByte(r.ID, 0) >= 0 {
 		return fmt.Errorf("save run: the run's id %q is empty or has a NUL byte", r.ID)
 	}
 	if s.readOnly {
 		return ErrReadOnly
 	}
-	agg := aggregate(r.Jobs)
 	newKey := runKey(r.Start, r.ID)
-	head := encodeRunHeader(r, len(r.Jobs), agg)
-	var chunks [][]byte
-	for i := 0; i < len(r.Jobs); i += jobsPerChunk {
-		chunks = append(chunks, encodeRunJobs(r.Jobs[i:min(i+jobsPerChunk, len(r.Jobs))]))
+	if jobs.s != nil && (jobs.s != s || !bytes.Equal(jobs.key, newKey)) {
+		return fmt.Errorf("save run %s: its jobs were collected for another run or store", r.ID)
 	}
+	chunks, agg := jobs.chunks()
+	nJobs := jobs.Len()
+	head := encodeRunHeader(r, nJobs, agg)
+	// The stored chunks' writes are queued ahead of this one: committed
+	// by now, or in the same transaction.
 	err := s.write(func(tx *bolt.Tx) error {
 		var bs [3]*bolt.Bucket
 		for i, name := range [][]byte{bucketRuns, bucketRunJobs, bucketRuleTime} {
@@ -156,15 +345,28 @@ func (s *Store) saveRun(r *Run, keepRuns, keepJobs int) error {
 			}
 			return deleteChunks(runJobs, k.key)
 		}
-		// A run saved again (same id) replaces itself.
+		// A run saved again (same id) replaces itself; chunks of this run
+		// written ahead stay (they were overwritten), those past its
+		// jobs go.
 		kept = slices.DeleteFunc(kept, func(k keptRun) bool {
 			if k.id != r.ID {
 				return false
 			}
-			err = cmp.Or(err, drop(k))
+			if bytes.Equal(k.key, newKey) {
+				add(k.agg, -1)
+				err = cmp.Or(err, deleteChunksFrom(runJobs, k.key, len(jobs.segs)))
+			} else {
+				err = cmp.Or(err, drop(k))
+			}
 			return true
 		})
 		if err != nil {
+			return err
+		}
+		if err := deleteOrphanChunks(runs, runJobs, newKey); err != nil {
+			return err
+		}
+		if err := jobs.check(runJobs); err != nil {
 			return err
 		}
 		if err := runs.Put(newKey, head); err != nil {
@@ -176,7 +378,7 @@ func (s *Store) saveRun(r *Run, keepRuns, keepJobs int) error {
 			}
 		}
 		add(agg, 1)
-		kept = append(kept, keptRun{key: newKey, id: r.ID, jobs: len(r.Jobs)})
+		kept = append(kept, keptRun{key: newKey, id: r.ID, jobs: nJobs})
 		slices.SortFunc(kept, func(a, b keptRun) int { return bytes.Compare(a.key, b.key) })
 		total := 0
 		for _, k := range kept {
@@ -344,20 +546,46 @@ func (s *Store) loadJobs(b *bolt.Bucket, key []byte, n int) ([]JobRun, error) {
 }
 
 // deleteChunks deletes the job chunks of the run at key.
-func deleteChunks(b *bolt.Bucket, key []byte) error {
+func deleteChunks(b *bolt.Bucket, key []byte) error { return deleteChunksFrom(b, key, 0) }
+
+// deleteChunksFrom deletes the job chunks of the run at key from chunk
+// number first on.
+func deleteChunksFrom(b *bolt.Bucket, key []byte, first int) error {
 	prefix := chunkKey(key, 0)[:len(key)+1]
 	var keys [][]byte
 	c := b.Cursor()
-	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+	for k, _ := c.Seek(chunkKey(key, first)); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
 		keys = append(keys, bytes.Clone(k))
 	}
-	// Not with the cursor: bbolt's Cursor.Delete makes Next skip a key.
+	return deleteKeys(b, keys)
+}
+
+// deleteKeys deletes keys from b; not with a cursor, whose Delete makes
+// Next skip a key.
+func deleteKeys(b *bolt.Bucket, keys [][]byte) error {
 	for _, k := range keys {
 		if err := b.Delete(k); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// deleteOrphanChunks deletes the job chunks of runs without a header
+// (their flowmake died before SaveRunJobs), but the run at keep's.
+func deleteOrphanChunks(runs, runJobs *bolt.Bucket, keep []byte) error {
+	var orphans [][]byte
+	c := runJobs.Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		if len(k) < 5 {
+			continue // not a chunk key; LoadRun never reads it
+		}
+		run := k[:len(k)-5]
+		if !bytes.Equal(run, keep) && runs.Get(run) == nil {
+			orphans = append(orphans, bytes.Clone(k))
+		}
+	}
+	return deleteKeys(runJobs, orphans)
 }
 
 // chunkKey is the run-jobs key of chunk i of the run at key. The 0x00

@@ -540,3 +540,90 @@ func BenchmarkMeanDurations(b *testing.B) {
 		}
 	}
 }
+
+// RunJobs stores what SaveRun would: the same jobs in the same order and
+// the same per-rule durations, with jobs added as not final still open to
+// Update (here across chunk boundaries) and the others sealed; from
+// NewRunJobs the sealed chunks are written ahead and not kept.
+func TestRunJobsAsSaveRun(t *testing.T) {
+	for _, ahead := range []bool{false, true} {
+		t.Run(fmt.Sprint("ahead=", ahead), func(t *testing.T) {
+			n := 2*jobsPerChunk + 10
+			want := benchRun("a", t0, n)
+			s := openStore(t, metaDir(t), OpenOptions{})
+			r := *want
+			r.Jobs = nil
+			jobs := &RunJobs{}
+			if ahead {
+				jobs = s.NewRunJobs(&r)
+			}
+			open := map[int]bool{3: true, n - 1: true} // the middle chunk seals
+			for i, jr := range want.Jobs {
+				if open[i] {
+					jr.Status = "failed"
+				}
+				if got := jobs.Add(jr, !open[i]); got != i {
+					t.Fatalf("Add gave index %d, want %d", got, i)
+				}
+			}
+			for i := range want.Jobs {
+				changed := jobs.Update(i, func(jr *JobRun) { jr.Status = "ok" })
+				sealed := i >= jobsPerChunk && i < 2*jobsPerChunk
+				if open[i] && !changed || sealed && changed {
+					t.Errorf("Update(%d) = %v", i, changed)
+				}
+			}
+			if jobs.Update(n, func(*JobRun) {}) {
+				t.Error("Update past the end")
+			}
+			if seg := jobs.segs[1]; ahead && (!seg.stored || seg.enc != nil || seg.jobs != nil) {
+				t.Errorf("a sealed chunk is still kept: stored %v, %d bytes, %d jobs", seg.stored, len(seg.enc), len(seg.jobs))
+			}
+			if err := s.SaveRunJobs(&r, jobs); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.LoadRun("a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !sameRun(got, want) {
+				t.Errorf("LoadRun differs from the run saved with RunJobs")
+			}
+			means, err := s.MeanDurations()
+			if err != nil || means["item"] != 3*time.Millisecond {
+				t.Errorf("MeanDurations = %v, %v", means, err)
+			}
+		})
+	}
+}
+
+// Chunks written ahead by a run that died before its header are deleted
+// by the next SaveRun.
+func TestOrphanChunksGo(t *testing.T) {
+	s := openStore(t, metaDir(t), OpenOptions{})
+	dead := benchRun("dead", t0, jobsPerChunk)
+	jobs := s.NewRunJobs(dead)
+	for _, jr := range dead.Jobs {
+		jobs.Add(jr, true)
+	}
+	must(t, s.Sync())
+	chunks := func() (n int) {
+		must(t, s.view(func(tx *bolt.Tx) error {
+			if b := tx.Bucket(bucketRunJobs); b != nil {
+				n = b.Stats().KeyN
+			}
+			return nil
+		}))
+		return n
+	}
+	if n := chunks(); n != 1 {
+		t.Fatalf("%d chunks written ahead, want 1", n)
+	}
+	must(t, s.SaveRun(okRun("next", t0.Add(time.Hour), "r", 3, time.Second)))
+	if n := chunks(); n != 1 { // next's own
+		t.Errorf("%d chunks after the next SaveRun, want the new run's 1", n)
+	}
+	if _, err := s.LoadRun("dead"); !errors.Is(err, ErrNoRun) {
+		t.Errorf("LoadRun of the dead run: %v", err)
+	}
+}

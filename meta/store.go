@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -96,11 +97,22 @@ type Store struct {
 	readOnly bool
 
 	// Group commit: the first writer leads and commits everything queued
-	// behind it in one transaction.
-	wmu     sync.Mutex
-	leading bool
-	queue   []*writeReq
-	closed  bool
+	// behind it in one transaction. Deferred writes (Finish, Fail) wait in
+	// the queue for the next commit, or for the flush timer (see later).
+	wmu      sync.Mutex
+	idle     sync.Cond // signalled when leading turns false
+	leading  bool
+	queue    []*writeReq
+	closed   bool
+	deferred atomic.Int32 // deferred writes queued, not committed yet
+	flush    *time.Timer  // commits deferred writes nobody else committed
+	armed    bool         // flush is set to fire
+	lateErr  error        // the first deferred write that failed
+
+	// Outputs MarkAll marked that had no mark before, and whose job has
+	// not ended: the marks Unmark may take back.
+	fmu   sync.Mutex
+	fresh map[string]struct{}
 
 	// Content hashes not yet written; they ride along with the next write
 	// transaction (a read-only store keeps them here as its cache).
@@ -292,18 +304,34 @@ func (s *Store) setup(version string) error {
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
 
-// Close writes cached content hashes and closes the database.
+// Close commits the deferred writes and cached content hashes, and closes
+// the database. Its error includes a deferred write that failed (see
+// Sync).
 func (s *Store) Close() error {
 	s.wmu.Lock()
 	closed := s.closed
 	s.closed = true
+	if s.flush != nil {
+		s.flush.Stop()
+		s.armed = false
+	}
+	// The flush timer may be committing: bbolt must not close under it.
+	for s.leading {
+		s.cond().Wait()
+	}
+	batch := s.queue
+	s.queue = nil
 	s.wmu.Unlock()
 	if closed || s.db == nil {
 		return nil
 	}
 	var err error
-	if !s.readOnly && s.pendingHashes() > 0 {
-		err = s.commitNow(func(*bolt.Tx) error { return nil })
+	if !s.readOnly && (len(batch) > 0 || s.pendingHashes() > 0) {
+		last := &writeReq{op: func(*bolt.Tx) error { return nil }, wake: make(chan struct{}, 1)}
+		s.commit(append(batch, last))
+		if err = s.Sync(); err == nil {
+			err = last.err // the hashes' commit
+		}
 	}
 	s.smu.Lock()
 	s.endSnapshot()
@@ -372,6 +400,7 @@ func (s *Store) View(fn func(r *Reader) error) error {
 	if s.db == nil {
 		return fn(&Reader{s: s})
 	}
+	s.settle()
 	return s.wrap("read", s.db.View(func(tx *bolt.Tx) error {
 		r, err := s.newReader(tx)
 		if err != nil {
@@ -561,6 +590,7 @@ func (s *Store) shared(fn func(r *Reader) error) error {
 	if s.db == nil {
 		return fn(&Reader{s: s})
 	}
+	s.settle()
 	s.smu.Lock()
 	defer s.smu.Unlock()
 	if s.snap == nil {
@@ -656,11 +686,115 @@ func (s *Store) MarkIncomplete(outputs []string, jobKey string) error {
 	})
 }
 
+// Marking is one job's outputs for MarkAll.
+type Marking struct {
+	Outputs []string
+	JobKey  string
+}
+
+// MarkAll is MarkIncomplete for several jobs in one commit: the jobs about
+// to start and those likeliest to start next, so that a run of short jobs
+// pays one commit (two fdatasyncs) per batch of starts instead of one per
+// job. A job marked ahead that then never starts (the run stopped first)
+// gets its marks taken back with Unmark.
+func (s *Store) MarkAll(jobs []Marking) error {
+	now := time.Now()
+	return s.write(func(tx *bolt.Tx) error {
+		b, err := bucket(s, tx, bucketIncomplete)
+		if err != nil {
+			return err
+		}
+		var fresh []string
+		for _, m := range jobs {
+			v := encodeMark(Mark{JobKey: m.JobKey, Since: now})
+			for _, o := range m.Outputs {
+				k := []byte(key(o))
+				if b.Get(k) == nil {
+					fresh = append(fresh, string(k))
+				}
+				if err := b.Put(k, v); err != nil {
+					return err
+				}
+			}
+		}
+		// A spoilt batch is retried op by op, noting them again (a set);
+		// one noted by a commit that then failed has no mark to clear.
+		s.noteFresh(fresh)
+		return nil
+	})
+}
+
+// noteFresh remembers outputs MarkAll marked that had no mark before:
+// only those may Unmark clear. It runs inside the commit's transaction.
+func (s *Store) noteFresh(keys []string) {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	if s.fresh == nil {
+		s.fresh = make(map[string]struct{}, len(keys))
+	}
+	for _, k := range keys {
+		s.fresh[k] = struct{}{}
+	}
+}
+
+// forgetFresh drops outputs from the fresh set: their job ended.
+func (s *Store) forgetFresh(outputs []string) {
+	s.fmu.Lock()
+	defer s.fmu.Unlock()
+	if len(s.fresh) == 0 {
+		return
+	}
+	for _, o := range outputs {
+		delete(s.fresh, key(o))
+	}
+}
+
+// Unmark takes back the marks MarkAll put on outputs whose job never
+// started, leaving each output as the run found it: a mark an earlier,
+// interrupted run left stays, so that output is still redone.
+func (s *Store) Unmark(outputs []string) error {
+	s.fmu.Lock()
+	var clear [][]byte
+	for _, o := range outputs {
+		k := key(o)
+		if _, ok := s.fresh[k]; ok {
+			delete(s.fresh, k)
+			clear = append(clear, []byte(k))
+		}
+	}
+	s.fmu.Unlock()
+	if len(clear) == 0 {
+		return nil
+	}
+	return s.write(func(tx *bolt.Tx) error {
+		b, err := bucket(s, tx, bucketIncomplete)
+		if err != nil {
+			return err
+		}
+		for _, k := range clear {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
 // Finish records rec for every output and clears their incomplete marks,
 // in one transaction. Call it only after the outputs were verified.
+//
+// Finish does not wait for the commit: the write is deferred to the next
+// commit (the next job's MarkIncomplete, any other write, Sync or Close),
+// or to the flush timer, at most FlushDelay later. That is enough: until
+// it is on disk the outputs keep their incomplete marks, so a run killed
+// in between (SIGKILL, a crash) makes the next run redo those jobs, never
+// trust their outputs; and a run that ends normally commits it in Close.
+// The error is about the outputs given (a read-only or closed store); a
+// failing commit is reported by Sync and Close.
 func (s *Store) Finish(outputs []string, rec Record) error {
 	v := encodeRecord(&rec)
-	return s.write(func(tx *bolt.Tx) error {
+	s.forgetFresh(outputs)
+	return s.later(outputs, "record", func(tx *bolt.Tx) error {
 		recs, err := bucket(s, tx, bucketRecords)
 		if err != nil {
 			return err
@@ -685,8 +819,11 @@ func (s *Store) Finish(outputs []string, rec Record) error {
 // Fail clears the incomplete marks and records of outputs. Call it after
 // the engine deleted a failed job's outputs; if they could not be deleted,
 // do not call it, so that the next run still sees them as incomplete.
+// Like Finish it is deferred: until it is committed the marks stay, which
+// only makes the next run redo the job.
 func (s *Store) Fail(outputs []string) error {
-	return s.write(func(tx *bolt.Tx) error {
+	s.forgetFresh(outputs)
+	return s.later(outputs, "clear", func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bucketRecords, bucketIncomplete} {
 			b, err := bucket(s, tx, name)
 			if err != nil {
@@ -749,13 +886,30 @@ type writeReq struct {
 	op   func(tx *bolt.Tx) error
 	err  error
 	done bool
-	wake chan struct{} // one signal: done, or lead (done still false)
+	wake chan struct{} // one signal: done, or lead (done still false); nil when deferred
+	fail func(error)   // a deferred write's: called with its commit's error
+}
+
+// FlushDelay bounds how long a deferred write (Finish, Fail) waits for a
+// commit to ride along with before the store commits it by itself. Jobs
+// that start every few milliseconds commit them long before; the bound
+// matters when nothing else is written for a while (a long job running),
+// and it bounds what a killed run loses: the records of jobs that ended
+// in the last FlushDelay, which the next run redoes.
+const FlushDelay = 200 * time.Millisecond
+
+func (s *Store) cond() *sync.Cond {
+	if s.idle.L == nil {
+		s.idle.L = &s.wmu // wmu is held: every use of idle is under it
+	}
+	return &s.idle
 }
 
 // write runs op in a write transaction and returns once it is committed.
 // Writers that arrive while a commit is under way are committed together in
 // the next transaction (group commit): unlike bbolt's Batch there is no
-// delay for a lone writer, and concurrent writers share one fsync.
+// delay for a lone writer, and concurrent writers share one fsync. The
+// transaction also commits the deferred writes queued before it.
 func (s *Store) write(op func(tx *bolt.Tx) error) error {
 	if s.readOnly {
 		return ErrReadOnly
@@ -775,6 +929,14 @@ func (s *Store) write(op func(tx *bolt.Tx) error) error {
 		}
 		s.wmu.Lock() // promoted: lead the next commit
 	}
+	s.lead()
+	return req.err
+}
+
+// lead commits the queue, and what queues meanwhile, until a waiting
+// writer takes over or only deferred writes are left (they wait for the
+// next writer or the timer). wmu is held on entry and released on return.
+func (s *Store) lead() {
 	s.leading = true
 	batch := s.queue
 	s.queue = nil
@@ -783,20 +945,116 @@ func (s *Store) write(op func(tx *bolt.Tx) error) error {
 	s.commit(batch)
 
 	s.wmu.Lock()
-	if len(s.queue) > 0 {
-		s.queue[0].wake <- struct{}{} // hand the lead on
-	} else {
-		s.leading = false
+	defer s.wmu.Unlock()
+	for _, r := range s.queue {
+		if r.wake != nil {
+			// Hand the lead on; deferred writes queued ahead of this
+			// writer go in its commit, in order (a batch is the queue).
+			r.wake <- struct{}{}
+			return
+		}
 	}
-	s.wmu.Unlock()
-	return req.err
+	s.leading = false
+	s.cond().Broadcast()
+	if len(s.queue) > 0 {
+		s.arm()
+	}
 }
 
-// commitNow runs op through the group commit even after Close began.
-func (s *Store) commitNow(op func(tx *bolt.Tx) error) error {
-	req := &writeReq{op: op, wake: make(chan struct{}, 1)}
-	s.commit([]*writeReq{req})
-	return req.err
+// later queues op as a deferred write of outputs (see Finish); what and
+// outputs name it in Sync's error should its commit fail.
+func (s *Store) later(outputs []string, what string, op func(tx *bolt.Tx) error) error {
+	return s.deferWrite(op, func(err error) {
+		name := "nothing"
+		if len(outputs) > 0 {
+			name = outputs[0]
+			if len(outputs) > 1 {
+				name += fmt.Sprintf(" and %d more", len(outputs)-1)
+			}
+		}
+		s.wmu.Lock()
+		if s.lateErr == nil {
+			s.lateErr = fmt.Errorf("%s %s: %w", what, name, err)
+		}
+		s.wmu.Unlock()
+	})
+}
+
+// deferWrite queues op as a deferred write; fail hears its error.
+func (s *Store) deferWrite(op func(tx *bolt.Tx) error, fail func(error)) error {
+	if s.readOnly {
+		return ErrReadOnly
+	}
+	req := &writeReq{op: op, fail: fail}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.closed {
+		return fmt.Errorf("write metadata store %s: %w", s.path, berrors.ErrDatabaseNotOpen)
+	}
+	s.queue = append(s.queue, req)
+	s.deferred.Add(1)
+	if !s.leading {
+		s.arm()
+	}
+	return nil
+}
+
+// arm sets the flush timer unless it is set; wmu is held.
+func (s *Store) arm() {
+	if s.armed {
+		return
+	}
+	s.armed = true
+	if s.flush == nil {
+		s.flush = time.AfterFunc(FlushDelay, s.flushDeferred)
+	} else {
+		s.flush.Reset(FlushDelay)
+	}
+}
+
+// flushDeferred is the timer's: it commits what is queued, if nobody is
+// committing already (the leader hands the timer on when it leaves only
+// deferred writes behind).
+func (s *Store) flushDeferred() {
+	s.wmu.Lock()
+	s.armed = false
+	if s.closed || s.leading || len(s.queue) == 0 {
+		s.wmu.Unlock()
+		return
+	}
+	s.lead()
+}
+
+// Sync commits the deferred writes and returns the error of the first
+// deferred write whose commit failed in the life of the store, if any.
+// The CLI calls it when the jobs are done, to report metadata that could
+// not be written.
+func (s *Store) Sync() error {
+	if s.readOnly {
+		return nil
+	}
+	var err error
+	if s.deferred.Load() > 0 {
+		err = s.write(func(*bolt.Tx) error { return nil })
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if s.lateErr != nil {
+		return s.lateErr
+	}
+	if errors.Is(err, berrors.ErrDatabaseNotOpen) {
+		return nil // closed: Close committed them
+	}
+	return err
+}
+
+// settle commits deferred writes before a read, so that the store reads
+// what it was told (a record Finish gave, no mark it cleared). A lookup
+// costs one atomic load when there are none.
+func (s *Store) settle() {
+	if s.deferred.Load() > 0 {
+		_ = s.Sync()
+	}
 }
 
 func (s *Store) commit(batch []*writeReq) {
@@ -822,10 +1080,19 @@ func (s *Store) commit(batch []*writeReq) {
 			r.err = err
 		}
 	}
+	n := int32(0)
 	for _, r := range batch {
 		r.done = true
-		r.wake <- struct{}{}
+		if r.wake != nil {
+			r.wake <- struct{}{}
+			continue
+		}
+		n++
+		if r.err != nil {
+			r.fail(r.err)
+		}
 	}
+	s.deferred.Add(-n)
 }
 
 func putHashes(s *Store, tx *bolt.Tx, hashes map[string]FileHash) error {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 func metaDir(t testing.TB) string {
@@ -312,7 +313,7 @@ func TestConcurrentWrites(t *testing.T) {
 // take the writes committed with it down.
 func TestGroupCommitIsolatesFailure(t *testing.T) {
 	s := openStore(t, metaDir(t), OpenOptions{})
-	long := strings.Repeat("x", 40000)
+	long := strings.Repeat("x", 40000) // longer than bbolt's keys may be
 	var wg sync.WaitGroup
 	errs := make([]error, 16)
 	for i := range errs {
@@ -323,7 +324,12 @@ func TestGroupCommitIsolatesFailure(t *testing.T) {
 			if i%4 == 0 {
 				out = long
 			}
-			errs[i] = s.Finish([]string{out}, Record{Rule: "r"})
+			// Marks are committed before they return, each with its own
+			// error; records are deferred, and Sync reports the failure.
+			errs[i] = s.MarkIncomplete([]string{out}, "job")
+			if err := s.Finish([]string{out}, Record{Rule: "r"}); err != nil {
+				t.Errorf("Finish %d: %v", i, err)
+			}
 		}()
 	}
 	wg.Wait()
@@ -331,9 +337,19 @@ func TestGroupCommitIsolatesFailure(t *testing.T) {
 		if (i%4 == 0) != (err != nil) {
 			t.Errorf("write %d: %v", i, err)
 		}
+	}
+	err := s.Sync()
+	if !errors.Is(err, berrors.ErrKeyTooLarge) || !strings.HasPrefix(err.Error(), "record xxx") {
+		t.Errorf("Sync = %.60v, want the failed record's error", err)
+	}
+	for i := range errs {
 		if i%4 != 0 {
-			if _, ok, _ := s.Get(fmt.Sprint("ok/", i)); !ok {
+			out := fmt.Sprint("ok/", i)
+			if _, ok, _ := s.Get(out); !ok {
 				t.Errorf("write %d lost", i)
+			}
+			if inc, _ := s.Incomplete(out); inc {
+				t.Errorf("write %d: mark not cleared", i)
 			}
 		}
 	}
@@ -707,5 +723,80 @@ func TestReaderLookupOrder(t *testing.T) {
 				t.Errorf("Incomplete(%q) = %v, %v", o, inc, err)
 			}
 		}
+	}
+}
+
+// Unmark takes back only what MarkAll marked afresh: a mark an earlier
+// run left stays, and so does the state of a job that ended.
+func TestMarkAllUnmark(t *testing.T) {
+	dir := metaDir(t)
+	s := openStore(t, dir, OpenOptions{})
+	must(t, s.MarkIncomplete([]string{"old.txt"}, "earlier run"))
+	must(t, s.MarkAll([]Marking{
+		{Outputs: []string{"old.txt", "a.txt"}, JobKey: "a"},
+		{Outputs: []string{"./b.txt"}, JobKey: "b"},
+		{Outputs: []string{"c.txt"}, JobKey: "c"},
+	}))
+	for _, o := range []string{"old.txt", "a.txt", "b.txt", "c.txt"} {
+		if inc, err := s.Incomplete(o); !inc || err != nil {
+			t.Fatalf("%s not marked: %v", o, err)
+		}
+	}
+	must(t, s.Finish([]string{"c.txt"}, Record{Rule: "c"})) // c ran
+	must(t, s.Unmark([]string{"old.txt", "a.txt", "b.txt", "c.txt"}))
+	must(t, s.Close())
+	s = openStore(t, dir, OpenOptions{ReadOnly: true})
+	for o, want := range map[string]bool{"old.txt": true, "a.txt": false, "b.txt": false, "c.txt": false} {
+		if inc, err := s.Incomplete(o); inc != want || err != nil {
+			t.Errorf("%s: incomplete %v, %v; want %v", o, inc, err, want)
+		}
+	}
+	if _, ok, _ := s.Get("c.txt"); !ok {
+		t.Error("Unmark lost the record of a job that ran")
+	}
+}
+
+// A deferred write is committed by the next write, by the flush timer when
+// nothing else writes, and by Close; a read sees it at once.
+func TestDeferredWrites(t *testing.T) {
+	dir := metaDir(t)
+	s := openStore(t, dir, OpenOptions{})
+	must(t, s.MarkIncomplete([]string{"a", "b", "c"}, "job"))
+	must(t, s.Finish([]string{"a"}, Record{Rule: "r"}))
+	if s.deferred.Load() != 1 {
+		t.Fatalf("Finish was not deferred: %d queued", s.deferred.Load())
+	}
+	must(t, s.MarkIncomplete([]string{"x"}, "next job")) // takes it along
+	if n := s.deferred.Load(); n != 0 {
+		t.Errorf("%d deferred writes after the next commit", n)
+	}
+	must(t, s.Finish([]string{"b"}, Record{Rule: "r"}))
+	deadline := time.Now().Add(10 * FlushDelay)
+	for s.deferred.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(FlushDelay / 10)
+	}
+	if n := s.deferred.Load(); n != 0 {
+		t.Errorf("the flush timer left %d deferred writes", n)
+	}
+	must(t, s.Fail([]string{"c"}))
+	if inc, _ := s.Incomplete("c"); inc {
+		t.Error("a read did not see the deferred Fail")
+	}
+	must(t, s.Finish([]string{"x"}, Record{Rule: "r"}))
+	must(t, s.Close())
+	if err := s.Finish([]string{"y"}, Record{}); err == nil {
+		t.Error("Finish after Close did not fail")
+	}
+	s = openStore(t, dir, OpenOptions{ReadOnly: true})
+	for _, o := range []string{"a", "b", "x"} {
+		if _, ok, _ := s.Get(o); !ok {
+			t.Errorf("record of %s lost", o)
+		}
+		if inc, _ := s.Incomplete(o); inc {
+			t.Errorf("%s still marked", o)
+		}
+	}
+	if inc, _ := s.Incomplete("c"); inc {
+		t.Error("Fail lost")
 	}
 }

@@ -39,9 +39,41 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 	var (
 		mu       sync.Mutex // the hooks run on the jobs' goroutines
 		storeErr error
+		marked   sync.Map // *dag.Job: marked by Prepare, not started yet
 	)
 	hooks := exec.Hooks{
+		// One commit marks the outputs of the next jobs to start; should it
+		// fail, each job's BeforeStart marks its own and reports the error.
+		Prepare: func(jobs []*dag.Job) {
+			ms := make([]meta.Marking, len(jobs))
+			for i, j := range jobs {
+				ms[i] = meta.Marking{Outputs: outputPaths(j), JobKey: j.Key}
+			}
+			if store.MarkAll(ms) == nil {
+				for _, j := range jobs {
+					marked.Store(j, true)
+				}
+			}
+		},
+		Unprepare: func(jobs []*dag.Job) {
+			var outs []string
+			for _, j := range jobs {
+				if _, ok := marked.LoadAndDelete(j); ok {
+					outs = append(outs, outputPaths(j)...)
+				}
+			}
+			if err := store.Unmark(outs); err != nil {
+				mu.Lock()
+				if storeErr == nil {
+					storeErr = fmt.Errorf("take back the start records of jobs that did not start: %w", err)
+				}
+				mu.Unlock()
+			}
+		},
 		BeforeStart: func(j *dag.Job, spec exec.Spec) error {
+			if _, ok := marked.LoadAndDelete(j); ok {
+				return nil
+			}
 			if err := store.MarkIncomplete(spec.Outputs, j.Key); err != nil {
 				return fmt.Errorf("record start of %s: %w", j, err)
 			}
@@ -114,6 +146,7 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 		}
 	}
 	o.signals.arm()
+	gcJobsRun()
 	sum, err := exec.Run(o.signals.ctx, plan, ex, exec.Options{
 		SpecFor:     specFor,
 		Cores:       o.cores,
@@ -128,6 +161,11 @@ func execute(o *options, wf *rules.Workflow, g *dag.Graph, r *dag.Resolver, stor
 		Kill:        o.signals.kill,
 		FIFO:        order == "fifo",
 	})
+	// Finish and Fail are committed with later writes (meta.Store.Finish):
+	// a record that could not be written is reported here.
+	if err := store.Sync(); err != nil && storeErr == nil {
+		storeErr = fmt.Errorf("record the end of jobs: %w", err)
+	}
 	if stats != nil {
 		if werr := stats.write(o.statsFile); werr != nil {
 			if err == nil && !sum.Interrupted && sum.Failed == 0 && storeErr == nil {
@@ -174,6 +212,18 @@ func plannedByRule(g *dag.Graph) map[string]int {
 		}
 	}
 	return n
+}
+
+// outputPaths are j's outputs as its Spec lists them (exec.NewSpec).
+func outputPaths(j *dag.Job) []string {
+	if j.Spec == nil {
+		return nil
+	}
+	out := make([]string, len(j.Spec.Outputs))
+	for i, o := range j.Spec.Outputs {
+		out[i] = o.Path
+	}
+	return out
 }
 
 // missingOutputs returns the outputs that do not exist.
@@ -228,6 +278,9 @@ func touchOutputs(o *options, g *dag.Graph, store *meta.Store) error {
 		}
 	}}
 	sum, err := exec.Run(ctx, plan, tch, exec.Options{Cores: 1, Dir: o.directory, Hooks: hooks})
+	if serr := store.Sync(); serr != nil && storeErr == nil {
+		storeErr = fmt.Errorf("--touch: %w", serr)
+	}
 	switch {
 	case storeErr != nil:
 		return storeErr

@@ -24,8 +24,29 @@ func TestGCPercentFor(t *testing.T) {
 	}
 }
 
+// Once jobs run, the pace allows gcRunHeadroom of garbage, within 10% and
+// 100% of the live heap.
+func TestGCPercentRun(t *testing.T) {
+	for _, c := range []struct {
+		live uint64
+		want int
+	}{
+		{0, 100},
+		{gcRunHeadroom / 2, 100},
+		{gcRunHeadroom, 100},
+		{4 * gcRunHeadroom, 25},
+		{5 * gcRunHeadroom, 20},
+		{100 * gcRunHeadroom, 10},
+	} {
+		if got := gcPercentRun(c.live); got != c.want {
+			t.Errorf("gcPercentRun(%d MB) = %d, want %d", c.live>>20, got, c.want)
+		}
+	}
+}
+
 // The tuner sets the pace, keeps it through collections, and hands the
-// default back once jobs run; a GOGC of the user's is left alone.
+// default back once jobs run (for a small heap); a GOGC of the user's
+// is left alone.
 func TestTuneGC(t *testing.T) {
 	defer debug.SetGCPercent(debug.SetGCPercent(100))
 	defer gcRunning.Store(false)
@@ -49,7 +70,7 @@ func TestTuneGC(t *testing.T) {
 	}
 	gcJobsRun()
 	runtime.GC()
-	if got := debug.SetGCPercent(100); got != 100 {
+	if got := debug.SetGCPercent(100); got != 100 { // a test's heap is small
 		t.Fatalf("after gcJobsRun the pace is %d, want 100", got)
 	}
 }

@@ -1,15 +1,18 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/flowmake/flowmake/dag"
 	"github.com/flowmake/flowmake/exec"
@@ -38,7 +41,12 @@ type historyRecorder struct {
 	g      *dag.Graph
 	stderr io.Writer
 	run    meta.Run
-	seen   map[*dag.Job]int // job -> index in run.Jobs
+	jobs   *meta.RunJobs // run.Jobs, written as they end
+	// The finished jobs: ended holds them all (a slice: a 100,000-job run
+	// would spend 3 MB on a map of them), open the index in jobs of each
+	// that may still change (see Finished).
+	ended []*dag.Job
+	open  map[*dag.Job]int
 }
 
 // recordRun wraps st to record the run in store's history. Only execute
@@ -54,12 +62,12 @@ func recordRun(o *options, wf *rules.Workflow, g *dag.Graph, store *meta.Store, 
 		targets = []string{wf.Rules[0].Name} // the default target
 	}
 	host, _ := os.Hostname()
-	return &historyRecorder{
+	h := &historyRecorder{
 		Status: st,
 		store:  store,
 		g:      g,
 		stderr: o.stderr,
-		seen:   map[*dag.Job]int{},
+		open:   map[*dag.Job]int{},
 		run: meta.Run{
 			ID:       meta.NewRunID(start),
 			Start:    start,
@@ -72,13 +80,20 @@ func recordRun(o *options, wf *rules.Workflow, g *dag.Graph, store *meta.Store, 
 			Cores:    o.cores,
 		},
 	}
+	h.jobs = store.NewRunJobs(&h.run)
+	return h
 }
 
 func (h *historyRecorder) Finished(j *dag.Job, spec exec.Spec, r exec.Result) {
 	jr := jobRun(j)
 	jr.Outputs = spec.Outputs
 	jr.Logs = spec.Logs
-	jr.Capture = spec.Capture
+	if spec.Capture != "" {
+		// A job that printed nothing has no capture file (exec.Local).
+		if _, err := os.Lstat(workdir.Dir(spec.Dir).Path(spec.Capture)); err == nil {
+			jr.Capture = spec.Capture
+		}
+	}
 	jr.Start, jr.End = r.Start, r.End
 	jr.ExitCode, jr.Signal, jr.Attempts = r.ExitCode, r.Signal, r.Attempts
 	jr.UserCPU, jr.SysCPU, jr.MaxRSS = r.Usage.UserCPU, r.Usage.SysCPU, r.Usage.MaxRSS
@@ -95,11 +110,13 @@ func (h *historyRecorder) Finished(j *dag.Job, spec exec.Spec, r exec.Result) {
 		jr.Status = "failed"
 		jr.LogTail = logTail(workdir.Dir(spec.Dir), spec.Logs, spec.Capture)
 	}
-	if i, ok := h.seen[j]; ok {
-		h.run.Jobs[i] = jr // cannot happen today; keep one entry a job
-	} else {
-		h.seen[j] = len(h.run.Jobs)
-		h.run.Jobs = append(h.run.Jobs, jr)
+	// A job that succeeded stays so; any other may yet be counted as
+	// stopped by the interrupt (Done), so it stays open to change. (A job
+	// cannot end twice today; one that did would be kept twice.)
+	i := h.jobs.Add(jr, r.OK())
+	h.ended = append(h.ended, j)
+	if !r.OK() {
+		h.open[j] = i
 	}
 	h.Status.Finished(j, spec, r)
 }
@@ -113,21 +130,31 @@ func (h *historyRecorder) Done(sum exec.Summary) {
 	// The scheduler counts a job that ended during an interrupt as
 	// stopped, whatever its exit: so does the history.
 	for _, j := range sum.Stopped {
-		if i, ok := h.seen[j]; ok {
-			r.Jobs[i].Status = "interrupted"
-			r.Jobs[i].LogTail = ""
+		if i, ok := h.open[j]; ok {
+			h.jobs.Update(i, func(jr *meta.JobRun) {
+				jr.Status = "interrupted"
+				jr.LogTail = ""
+			})
 		}
 	}
-	// Jobs of the plan that never started get no Finished.
+	// Jobs of the plan that never started get no Finished. The ended jobs
+	// are sorted by address for the lookups (the collector never moves
+	// objects).
+	addr := func(j *dag.Job) uintptr { return uintptr(unsafe.Pointer(j)) }
+	slices.SortFunc(h.ended, func(a, b *dag.Job) int { return cmp.Compare(addr(a), addr(b)) })
+	ended := func(j *dag.Job) bool {
+		_, ok := slices.BinarySearchFunc(h.ended, j, func(e, t *dag.Job) int { return cmp.Compare(addr(e), addr(t)) })
+		return ok
+	}
 	for _, j := range h.g.Jobs {
-		if _, ok := h.seen[j]; !ok && j.Stale {
+		if j.Stale && !ended(j) {
 			jr := jobRun(j)
 			jr.Status, jr.ExitCode = "skipped", -1
-			r.Jobs = append(r.Jobs, jr)
+			h.jobs.Add(jr, true)
 		}
 	}
 	r.Rules, r.RuleEdges = dag.RuleGraph(h.g)
-	if err := h.store.SaveRun(r); err != nil {
+	if err := h.store.SaveRunJobs(r, h.jobs); err != nil {
 		fmt.Fprintf(h.stderr, "flowmake: warning: the run is not in the history: %v\n", err)
 	}
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	osexec "os/exec"
@@ -292,5 +293,52 @@ func TestCleanupMetadata(t *testing.T) {
 	r = mustRun(t, dir, "-n", "--config=factor=5")
 	if got := strings.Count(r.stdout, "rule a:"); got != 1 || !strings.Contains(r.stdout, "output: a/y.txt") {
 		t.Errorf("want only a/y.txt's job rerun for params:\n%s", r.stdout)
+	}
+}
+
+// The start records of the next jobs are written ahead in one commit
+// (exec.Hooks.Prepare); a run that a failure stops takes back those of
+// the jobs it never started, so the next run judges them as before, not
+// as left incomplete.
+func TestStoppedRunLeavesNoStartRecords(t *testing.T) {
+	var names []string
+	for i := range 12 {
+		names = append(names, fmt.Sprintf(`"out/%d.txt"`, i))
+	}
+	rulefile := `
+rule "all" {
+  input = [` + strings.Join(names, ", ") + `, "bad.txt"]
+}
+
+rule "bad" {
+  output   = "bad.txt"
+  priority = 1
+  shell    = "test -e ok.flag; touch ${output}"
+}
+
+rule "item" {
+  input  = "in.txt"
+  output = "out/{i}.txt"
+  shell  = "cp ${input} ${output}"
+}
+`
+	dir := workspace(t, map[string]string{"Rulefile": rulefile, "in.txt": "x\n", "ok.flag": ""})
+	mustRun(t, dir, "-j1")
+	// Now every item is stale (a newer input) and bad fails, first.
+	os.Remove(filepath.Join(dir, "ok.flag"))
+	os.Remove(filepath.Join(dir, "bad.txt"))
+	future := time.Now().Add(time.Hour)
+	if err := os.Chtimes(filepath.Join(dir, "in.txt"), future, future); err != nil {
+		t.Fatal(err)
+	}
+	if r := flowmake(t, dir, "-j1"); r.code == 0 || strings.Contains(r.stderr, "record") {
+		t.Fatalf("want the job's failure, nothing about records:\n%s", r.stderr)
+	}
+	r := mustRun(t, dir, "-n", "out/0.txt", "out/11.txt") // the dry run shows each job's reason
+	if strings.Contains(r.stdout+r.stderr, "incomplete") {
+		t.Errorf("jobs that never started are taken for interrupted:\n%s%s", r.stdout, r.stderr)
+	}
+	if !strings.Contains(r.stdout, "in.txt") {
+		t.Errorf("want the newer input as the reason:\n%s", r.stdout)
 	}
 }
