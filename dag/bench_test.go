@@ -8,6 +8,7 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+	"unsafe"
 
 	"github.com/flowmake/flowmake/rules"
 )
@@ -118,7 +119,7 @@ func BenchmarkIndexLookup(b *testing.B) {
 	var out []Candidate
 	b.ReportAllocs()
 	for b.Loop() {
-		out = x.lookup("d250/sample.txt", out[:0])
+		out = x.lookup("d250/sample.txt", out[:0], nil)
 		if len(out) != 1 {
 			b.Fatal(out)
 		}
@@ -180,4 +181,54 @@ func (m fileStat) Stat(name string) (fs.FileInfo, error) {
 		return nil, fs.ErrNotExist
 	}
 	return fstest.MapFS(m).Stat(name)
+}
+
+// benchGenFan is bench/gen's fan Rulefile: n jobs of item and the
+// aggregate all, whose input is expand over range.
+func benchGenFan(n int) string {
+	return fmt.Sprintf(`
+rule "all" {
+  input  = expand("out/{i}.txt", { i = [for i in range(%d) : tostring(i)] })
+  output = "all.txt"
+  shell  = "echo %d > ${output}"
+}
+
+rule "item" {
+  output = "out/{i}.txt"
+  shell  = "echo ${wildcards.i} > ${output}"
+}
+`, n, n)
+}
+
+// BenchmarkDryRunFan100k is what a dry run of bench/gen's 100k fan does
+// before printing: load the Rulefile and resolve it against a directory
+// where nothing is built yet, statting through OSStat.
+func BenchmarkDryRunFan100k(b *testing.B) {
+	src := []byte(benchGenFan(100000))
+	dir := b.TempDir()
+	b.ReportAllocs()
+	for b.Loop() {
+		wf, diags := rules.Parse(src, "Rulefile")
+		if diags.HasErrors() {
+			b.Fatal(diags)
+		}
+		g, _, err := Resolve(wf, Options{Stat: OSStat(dir)})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(g.Jobs) != 100001 || !g.Jobs[len(g.Jobs)-1].Stale {
+			b.Fatalf("%d jobs", len(g.Jobs))
+		}
+	}
+}
+
+// TestJobAllocSize keeps builder.job's allocation within the 480-byte
+// size class: a field added to Job, node or rules.Job that pushes it into
+// the next class (512) costs 32 bytes a job, 32 MB at a million jobs.
+// Reorder or shrink fields, or raise the bound knowingly.
+func TestJobAllocSize(t *testing.T) {
+	if size := unsafe.Sizeof(jobAlloc{}); unsafe.Sizeof(uintptr(0)) == 8 && size > 480 {
+		t.Errorf("jobAlloc is %d bytes (Job %d, node %d, rules.Job %d), more than 480",
+			size, unsafe.Sizeof(Job{}), unsafe.Sizeof(node{}), unsafe.Sizeof(rules.Job{}))
+	}
 }

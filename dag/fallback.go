@@ -106,7 +106,11 @@ func (b *builder) isExcluded(consumer *Job, p string, j *Job) bool {
 // candidates that can run is found. With no candidate left, an existing
 // file is a source, except a file named on the command line.
 func (b *builder) choose(p string, consumer *Job) (*Job, error) {
-	b.cands = b.idx.lookup(p, b.cands[:0])
+	var like map[string]string
+	if consumer != nil && consumer.Spec != nil {
+		like = consumer.Spec.Wildcards
+	}
+	b.cands = b.idx.lookup(p, b.cands[:0], like)
 	if len(b.cands) == 0 {
 		if b.mtime(p) != absent {
 			b.sources[p] = struct{}{}

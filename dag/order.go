@@ -1,11 +1,19 @@
 package dag
 
+import "slices"
+
 // orderAll appends the jobs upstream of roots that are not in Graph.Jobs
 // yet (see order); finalize then gives them their IDs. When it cut a
 // cycle it takes back what it appended and reports again: the graph
 // changed, resolve and order once more.
 func (b *builder) orderAll(roots []*Job) (again bool) {
 	start := len(b.g.Jobs)
+	// Room up front when the jobs to order are many and most of the
+	// graph (an aggregate over a million), as reserve does for the maps;
+	// a few more after a checkpoint grow the slice as append does.
+	if n := len(b.nodes) - start; n >= reserveMin && start <= n/4 {
+		b.g.Jobs = slices.Grow(b.g.Jobs, n)
+	}
 	for _, t := range roots {
 		if !b.order(b.node(t), start) {
 			continue

@@ -15,11 +15,16 @@ const (
 // allocation less per file, which at a million outputs is a good part of
 // the garbage a no-op makes. ok is false for a time beyond int64
 // nanoseconds, which statTime leaves to os.Stat and unixNano.
-func (d osStat) mtime(name string) (t int64, ok bool) {
-	p := d.dir.Path(name)
+func (d osStat) mtime(name string) (t int64, ok bool) { return d.mtimeBuf(name, nil) }
+
+// mtimeBuf is mtime building the path's C string in *buf, which the
+// caller keeps for its next call, instead of allocating the path and its
+// C string per file (prefetchOutputs stats every output). buf nil
+// allocates as before.
+func (d osStat) mtimeBuf(name string, buf *[]byte) (t int64, ok bool) {
 	var st syscall.Stat_t
 	for {
-		err := syscall.Stat(p, &st)
+		err := d.stat(name, buf, &st)
 		if err == syscall.EINTR {
 			continue // as os.Stat
 		}

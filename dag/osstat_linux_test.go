@@ -31,8 +31,24 @@ func TestOSStatMtime(t *testing.T) {
 	if err := os.Symlink("nowhere", filepath.Join(dir, "dangling")); err != nil {
 		t.Fatal(err)
 	}
-	st := OSStat(dir).(osStat)
-	for _, name := range []string{"a.txt", "sub/b.txt", "sub", "link", "dangling", "missing", "sub/missing/x", "a.txt/x", "nul\x00byte", ""} {
+	names := []string{"a.txt", "sub/b.txt", "sub", "link", "dangling", "missing", "sub/missing/x", "a.txt/x", "nul\x00byte", "", "./a.txt", "sub/../a.txt", "sub//b.txt"}
+	names = append(names, "..", "../"+filepath.Base(dir)+"/a.txt", filepath.Join(dir, "sub/b.txt"))
+	checkStat(t, OSStat(dir).(osStat), names)
+	checkStat(t, OSStat(dir+"/").(osStat), names)       // not clean: joined
+	checkStat(t, OSStat(dir+"/sub/..").(osStat), names) // likewise
+	// The working directory itself, "" or ".": paths are not joined
+	// (osPath), and an absolute name stays as it is.
+	t.Chdir(dir)
+	checkStat(t, OSStat("").(osStat), names)
+	checkStat(t, OSStat(".").(osStat), append(names, filepath.Join(dir, "a.txt"), filepath.Join(dir, "missing")))
+}
+
+// checkStat compares mtime, mtimeBuf (one buffer for all names) and
+// statTime with os.Stat.
+func checkStat(t *testing.T, st osStat, names []string) {
+	t.Helper()
+	var buf []byte
+	for _, name := range names {
 		want := int64(absent)
 		if fi, err := st.Stat(name); err == nil {
 			want = unixNano(fi.ModTime())
@@ -47,5 +63,31 @@ func TestOSStatMtime(t *testing.T) {
 		if got := statTime(st, name); got != want {
 			t.Errorf("statTime(%q) = %d, os.Stat says %d", name, got, want)
 		}
+		if got, ok := st.mtimeBuf(name, &buf); !ok || got != want {
+			t.Errorf("mtimeBuf(%q) = %d, %v; os.Stat says %d", name, got, ok, want)
+		}
+	}
+}
+
+// joined promises d.dir.Path(name) == prefix+name; it must keep that
+// promise for every directory and name.
+func TestOSStatJoined(t *testing.T) {
+	dirs := []string{"", ".", "/", "/abs/dir", "/abs/dir/", "rel", "rel/../x", "..", "../up", "/abs/./dir"}
+	names := []string{"", ".", "..", "a", "a/b.txt", "./a", "a/../b", "a//b", "../a", "..a/b", "/abs/x", "a/", "a/b/..", "...", "a/..b"}
+	promised := 0
+	for _, dir := range dirs {
+		d := OSStat(dir).(osStat)
+		for _, name := range names {
+			if !d.joined(name) {
+				continue
+			}
+			promised++
+			if got, want := d.prefix+name, d.dir.Path(name); got != want {
+				t.Errorf("OSStat(%q): joined(%q) builds %q, Path says %q", dir, name, got, want)
+			}
+		}
+	}
+	if promised < 20 {
+		t.Errorf("joined took only %d of the pairs: the fast path is not used", promised)
 	}
 }

@@ -3,6 +3,7 @@ package dag
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -24,6 +25,10 @@ type evalPipe struct {
 	cond   sync.Cond
 	next   int  // index in builder.fresh of the next job to evaluate
 	closed bool // stop: the wave is expanded
+	// stop is set with closed and read without the lock while a batch is
+	// evaluated, so the pipe still stops after the job in hand.
+	stop    atomic.Bool
+	waiting bool // in cond.Wait: addFresh must signal
 	// diags are the diagnostics of the jobs evaluated here that have
 	// any (few do), for evalFresh.
 	diags map[*node]hcl.Diagnostics
@@ -53,27 +58,40 @@ func (b *builder) startPipe(wave []*node) {
 		p.mu.Lock()
 		for {
 			for p.next == len(b.fresh) && !p.closed {
+				p.waiting = true
 				p.cond.Wait()
+				p.waiting = false
 			}
 			if p.closed {
 				p.mu.Unlock()
 				return
 			}
-			j := b.fresh[p.next]
+			// All the jobs queued so far, taken under the lock: append
+			// never rewrites the elements a slice already holds, so this
+			// one stays valid while addFresh goes on.
+			batch := b.fresh[p.next:]
 			p.mu.Unlock()
-			if ds := b.evalOne(j); len(ds) > 0 {
-				if p.diags == nil {
-					p.diags = map[*node]hcl.Diagnostics{}
+			done := 0
+			for _, j := range batch {
+				if p.stop.Load() {
+					break
 				}
-				p.diags[j] = ds
+				if ds := b.evalOne(j); len(ds) > 0 {
+					if p.diags == nil {
+						p.diags = map[*node]hcl.Diagnostics{}
+					}
+					p.diags[j] = ds
+				}
+				done++
 			}
 			p.mu.Lock()
-			p.next++
+			p.next += done
 		}
 	}()
 }
 
-// addFresh queues a new job for evaluation.
+// addFresh queues a new job for evaluation, waking the pipe only when it
+// waits: a signal per job would cost a wake-up each.
 func (b *builder) addFresh(n *node) {
 	p := b.pipe
 	if p == nil {
@@ -82,8 +100,11 @@ func (b *builder) addFresh(n *node) {
 	}
 	p.mu.Lock()
 	b.fresh = append(b.fresh, n)
+	wake := p.waiting
 	p.mu.Unlock()
-	p.cond.Signal()
+	if wake {
+		p.cond.Signal()
+	}
 }
 
 // stopPipe stops the pipe, if one runs, and returns how many of
@@ -94,6 +115,7 @@ func (b *builder) stopPipe() (int, map[*node]hcl.Diagnostics) {
 		return 0, nil
 	}
 	b.pipe = nil
+	p.stop.Store(true)
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()

@@ -29,7 +29,14 @@ func (b *builder) prefetchOutputs(jobs []*Job) {
 	if !ok || workers < 2 {
 		return
 	}
-	var paths []string
+	n := 0
+	for _, j := range jobs {
+		n += len(j.Spec.Outputs)
+	}
+	if n < prefetchMin {
+		return
+	}
+	paths := make([]string, 0, n) // grown by appends, it would be up to twice that
 	for _, j := range jobs {
 		for i := range j.Spec.Outputs {
 			if p := j.Spec.Outputs[i].Path; !b.cached(p) {
@@ -56,9 +63,14 @@ func (b *builder) prefetchOutputs(jobs []*Job) {
 		dirs[d] = err == nil && fi.IsDir()
 	}
 	inParallel(len(paths), 256, func(lo, hi int) {
+		var buf []byte // the paths' C strings, one after the other
 		for i := lo; i < hi; i++ {
 			if dirs == nil || dirs[path.Dir(paths[i])] {
-				times[i] = statTime(st, paths[i])
+				t, ok := st.mtimeBuf(paths[i], &buf)
+				if !ok {
+					t = statTime(st, paths[i])
+				}
+				times[i] = t
 			} else {
 				times[i] = absent
 			}

@@ -63,11 +63,11 @@ func (r *Rule) EvalInto(job *Job, env Env) (diags hcl.Diagnostics) {
 	*job = Job{Rule: r, Wildcards: wc}
 	e.init(r, job, env)
 	e.outputs()
-	for _, name := range evalOrder {
+	for _, attr := range r.steps {
 		if e.diags.HasErrors() || e.pending {
 			break
 		}
-		e.step(name)
+		e.step(attr)
 	}
 	if e.diags.HasErrors() {
 		return e.diags
@@ -127,6 +127,8 @@ type evaluator struct {
 	// rendering a bare ${output} in declaration order even when named.
 	sets [3]pathSet
 	has  varSet
+	// inBuf is room outputs made for the copy of a precomputed input.
+	inBuf []Path
 }
 
 // varSet is a set of the variables an evaluator makes lazily.
@@ -273,8 +275,16 @@ func (e *evaluator) errorf(rng hcl.Range, summary, format string, args ...any) {
 func (e *evaluator) outputs() {
 	ps := &e.sets[0]
 	*ps = pathSet{named: e.r.outNamed, order: e.r.outOrder, scalar: e.r.outScalar}
-	if len(e.r.Patterns) > 0 {
-		ps.paths = make([]Path, 0, len(e.r.Patterns))
+	nOut, nIn := len(e.r.Patterns), 0
+	if e.r.preIn != nil && !e.static {
+		nIn = len(e.r.preIn.paths)
+	}
+	if nOut+nIn > 0 {
+		// One array for the outputs and a precomputed input's copy (paths),
+		// each slice capped so that an append to one never reaches the other.
+		buf := make([]Path, nOut+nIn)
+		ps.paths = buf[:0:nOut]
+		e.inBuf = buf[nOut:]
 	}
 	for i, pat := range e.r.Patterns {
 		s, err := substitute(pat, e.wc)
@@ -310,13 +320,9 @@ func substitute(pat *wildcard.Pattern, wc map[string]string) (string, error) {
 	return string(b), nil
 }
 
-// step evaluates one attribute of evalOrder.
-func (e *evaluator) step(name string) {
-	attr := e.r.attrs[name]
-	if attr == nil {
-		return
-	}
-	switch name {
+// step evaluates one attribute of evalOrder (one of Rule.steps).
+func (e *evaluator) step(attr *hcl.Attribute) {
+	switch attr.Name {
 	case "input", "log":
 		e.paths(attr)
 	case "benchmark":
@@ -374,7 +380,13 @@ func (e *evaluator) paths(attr *hcl.Attribute) {
 	ps := &e.sets[i]
 	if pre != nil && !e.static {
 		*ps = *pre
-		ps.paths = append([]Path(nil), pre.paths...)
+		if attr.Name == "input" && len(pre.paths) > 0 && len(e.inBuf) == len(pre.paths) {
+			ps.paths = e.inBuf[:copy(e.inBuf, pre.paths):len(pre.paths)]
+		} else {
+			ps.paths = append([]Path(nil), pre.paths...)
+		}
+	} else if q, ok := e.quickExpand(attr.Expr); ok { // fastfor.go
+		*ps = q
 	} else {
 		v, diags := attr.Expr.Value(e.context())
 		e.add(diags...)

@@ -458,37 +458,14 @@ var rangeFunc = function.New(&function.Spec{
 	VarParam:    &function.Parameter{Name: "params", Type: cty.Number},
 	Type:        function.StaticReturnType(cty.List(cty.Number)),
 	Impl: func(args []cty.Value, _ cty.Type) (cty.Value, error) {
-		var start, end, step float64
 		nums := make([]float64, len(args))
 		for i, a := range args {
 			f, _ := a.AsBigFloat().Float64()
 			nums[i] = f
 		}
-		switch len(nums) {
-		case 1:
-			end = nums[0]
-		case 2:
-			start, end = nums[0], nums[1]
-		case 3:
-			start, end, step = nums[0], nums[1], nums[2]
-		default:
-			return cty.NilVal, function.NewArgErrorf(0, "range takes 1 to 3 numbers: end; start, end; or start, end, step")
-		}
-		if step == 0 {
-			step = 1
-			if end < start {
-				step = -1
-			}
-		}
-		if (step > 0 && end < start) || (step < 0 && end > start) {
-			return cty.NilVal, function.NewArgErrorf(len(nums)-1, "step %g never gets from %g to %g", step, start, end)
-		}
-		n := int((end-start)/step + 0.999999999)
-		if n < 0 {
-			n = 0
-		}
-		if n > maxRange {
-			return cty.NilVal, fmt.Errorf("range would make %d values; at most %d", n, maxRange)
+		start, step, n, err := rangeSteps(nums)
+		if err != nil {
+			return cty.NilVal, err
 		}
 		if n == 0 {
 			return cty.ListValEmpty(cty.Number), nil
@@ -500,3 +477,37 @@ var rangeFunc = function.New(&function.Spec{
 		return cty.ListVal(vals), nil
 	},
 })
+
+// rangeSteps is range's arithmetic, shared with the quick expand
+// (fastfor.go) so both make the same numbers: the first value, the step
+// and the count, the values being start, start+step, ... summed in float64.
+func rangeSteps(nums []float64) (start, step float64, n int, err error) {
+	var end float64
+	switch len(nums) {
+	case 1:
+		end = nums[0]
+	case 2:
+		start, end = nums[0], nums[1]
+	case 3:
+		start, end, step = nums[0], nums[1], nums[2]
+	default:
+		return 0, 0, 0, function.NewArgErrorf(0, "range takes 1 to 3 numbers: end; start, end; or start, end, step")
+	}
+	if step == 0 {
+		step = 1
+		if end < start {
+			step = -1
+		}
+	}
+	if (step > 0 && end < start) || (step < 0 && end > start) {
+		return 0, 0, 0, function.NewArgErrorf(len(nums)-1, "step %g never gets from %g to %g", step, start, end)
+	}
+	n = int((end-start)/step + 0.999999999)
+	if n < 0 {
+		n = 0
+	}
+	if n > maxRange {
+		return 0, 0, 0, fmt.Errorf("range would make %d values; at most %d", n, maxRange)
+	}
+	return start, step, n, nil
+}

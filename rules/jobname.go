@@ -53,6 +53,14 @@ func WildcardList(wc map[string]string) string {
 // JoinWildcards joins the sorted k=v pairs of wc with sep, each odd value
 // quoted when quote is set (messages); unquoted it names files.
 func JoinWildcards(wc map[string]string, sep string, quote bool) string {
+	if len(wc) == 1 { // the common case: one allocation, no sorting
+		for k, v := range wc {
+			if quote {
+				v = quoteValue(v)
+			}
+			return k + "=" + v
+		}
+	}
 	var small [8]string // dodges an allocation for the usual few wildcards
 	names := small[:0]
 	for k := range wc {

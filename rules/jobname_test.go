@@ -34,6 +34,21 @@ func TestJobName(t *testing.T) {
 	if got, want := WildcardList(map[string]string{"u": "1", "s": "a b"}), `s="a b", u=1`; got != want {
 		t.Errorf("WildcardList = %s, want %s", got, want)
 	}
+	// One wildcard takes a shortcut: the same text.
+	for _, tc := range []struct {
+		wc    map[string]string
+		quote bool
+		want  string
+	}{
+		{map[string]string{"s": "a b"}, true, `s="a b"`},
+		{map[string]string{"s": "a b"}, false, `s=a b`},
+		{map[string]string{"s": ""}, true, `s=""`},
+		{map[string]string{"i": "7"}, true, `i=7`},
+	} {
+		if got := JoinWildcards(tc.wc, ", ", tc.quote); got != tc.want {
+			t.Errorf("JoinWildcards(%v, quote %v) = %s, want %s", tc.wc, tc.quote, got, tc.want)
+		}
+	}
 }
 
 // TestQuoteValueShortcut: quoteValue's ASCII shortcut answers as the rule

@@ -687,6 +687,11 @@ func (l *loader) decodeRule(b *hcl.Block) {
 	for _, a := range r.attrs {
 		a.Expr = quickFor(a.Expr) // fastfor.go
 	}
+	for _, name := range evalOrder {
+		if a := r.attrs[name]; a != nil {
+			r.steps = append(r.steps, a)
+		}
+	}
 	r.HasShell = r.attrs["shell"] != nil
 	r.HasScript = r.attrs["script"] != nil
 	if attr := r.attrs["shell"]; attr != nil {
@@ -1185,13 +1190,13 @@ func (l *loader) checkConstants(r *Rule) {
 	var e evaluator
 	e.init(r, &Job{Rule: r, Wildcards: map[string]string{}}, Env{Dir: l.opts.Dir})
 	e.static = true
-	for _, name := range evalOrder {
-		attr := r.attrs[name]
-		if attr == nil || !constant(attr.Expr) {
+	for _, attr := range r.steps {
+		name := attr.Name
+		if !constant(attr.Expr) {
 			continue
 		}
 		before := len(e.diags)
-		e.step(name)
+		e.step(attr)
 		if len(e.diags) > before {
 			// One problem per attribute is enough at load time.
 			l.diags = append(l.diags, e.diags[before:]...)

@@ -123,6 +123,9 @@ type Rule struct {
 	preBench      *string
 	nameVal       cty.Value
 	jobFuncs      bool
+	// steps are the attributes of evalOrder the rule sets, in that
+	// order: Eval walks them instead of looking each name up per job.
+	steps []*hcl.Attribute
 }
 
 // CheckpointRef names one checkpoint job: the checkpoint rule and the

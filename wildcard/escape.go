@@ -26,10 +26,10 @@ func (e *EscapeError) Error() string {
 // binding leaves the working directory, and nil otherwise (path matches, or
 // does not match at all). It is for error messages, off the hot path.
 func (p *Pattern) Escape(path string) *EscapeError {
-	if _, ok := p.match(path, true); ok {
+	if _, ok := p.match(path, true, nil); ok {
 		return nil
 	}
-	vals, ok := p.match(path, false)
+	vals, ok := p.match(path, false, nil)
 	if !ok {
 		return nil
 	}

@@ -1,6 +1,9 @@
 package wildcard
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // Expand substitutes every combination of values into each pattern, like
 // Snakemake's expand: patterns outermost, then the product over the wildcard
@@ -39,19 +42,34 @@ func Expand(patterns []string, values map[string][]string) ([]string, error) {
 		if empty(lists) {
 			continue
 		}
+		// Room for this pattern's paths up front, and per token its list
+		// (-1 for text): an aggregate expands over 10^5 or 10^6 values.
+		n := 1
+		for _, l := range lists {
+			if n *= len(l); n > maxPresize {
+				break
+			}
+		}
+		out = slices.Grow(out, min(n, maxPresize))
+		ks := make([]int, len(toks))
+		for i, t := range toks {
+			ks[i] = -1
+			if t.wild {
+				ks[i] = index[t.name]
+			}
+		}
 		pos := make([]int, len(names)) // odometer over lists
-		var b strings.Builder
+		var buf []byte
 		for {
-			b.Reset()
-			for _, t := range toks {
-				if t.wild {
-					k := index[t.name]
-					b.WriteString(lists[k][pos[k]])
+			buf = buf[:0]
+			for i, t := range toks {
+				if k := ks[i]; k >= 0 {
+					buf = append(buf, lists[k][pos[k]]...)
 				} else {
-					b.WriteString(t.lit)
+					buf = append(buf, t.lit...)
 				}
 			}
-			out = append(out, b.String())
+			out = append(out, string(buf)) // one allocation, of its size
 			k := len(pos) - 1
 			for ; k >= 0; k-- {
 				if pos[k]++; pos[k] < len(lists[k]) {
@@ -66,6 +84,9 @@ func Expand(patterns []string, values map[string][]string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// maxPresize bounds the room Expand makes ahead for one pattern's paths.
+const maxPresize = 1 << 20
 
 func empty(lists [][]string) bool {
 	for _, l := range lists {

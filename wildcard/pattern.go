@@ -257,11 +257,20 @@ func (p *Pattern) Constraint(name string) string {
 // leading "/" of path holds a byte of a value (".{a}" on "../x"). When the
 // regexp's choice leaves, Match searches the other splits as above (see
 // Escape).
-func (p *Pattern) Match(path string) (map[string]string, bool) { return p.match(path, true) }
+func (p *Pattern) Match(path string) (map[string]string, bool) { return p.match(path, true, nil) }
+
+// MatchLike is Match, except that when the binding is exactly like (a
+// pattern of one name, and like that name's value alone), it returns
+// like itself instead of a new map: the jobs of a chain of rules over one
+// sample then share one map, without one made and dropped per job. The
+// caller must not write either map.
+func (p *Pattern) MatchLike(path string, like map[string]string) (map[string]string, bool) {
+	return p.match(path, true, like)
+}
 
 // match is Match; stay says whether values must stay inside (Escape
 // wants the binding without that rule).
-func (p *Pattern) match(path string, stay bool) (map[string]string, bool) {
+func (p *Pattern) match(path string, stay bool, like map[string]string) (map[string]string, bool) {
 	if p.mid == nil {
 		if path != p.lits[0] {
 			return nil, false
@@ -284,6 +293,11 @@ func (p *Pattern) match(path string, stay bool) (map[string]string, bool) {
 		}
 		if stay && (Escapes(mid) || risky(path) && p.leaves(path, []string{mid}) >= 0) {
 			return nil, false
+		}
+		if len(like) == 1 {
+			if v, ok := like[p.names[0]]; ok && v == mid {
+				return like, true
+			}
 		}
 		return map[string]string{p.names[0]: mid}, true
 	}

@@ -2,6 +2,7 @@ package wildcard
 
 import (
 	"errors"
+	"maps"
 	"reflect"
 	"strings"
 	"testing"
@@ -427,5 +428,39 @@ func TestExpandErrors(t *testing.T) {
 	var se *SyntaxError
 	if !errors.As(err, &se) || se.Offset != 2 {
 		t.Errorf("bad pattern: got %v, want *SyntaxError at 2", err)
+	}
+}
+
+// MatchLike binds as Match does, and hands back like itself only when
+// the binding is exactly like.
+func TestMatchLike(t *testing.T) {
+	for _, tc := range []struct {
+		pattern, path string
+		like          map[string]string
+		same          bool // the result is like itself
+	}{
+		{"b/{s}.txt", "b/x.txt", map[string]string{"s": "x"}, true},
+		{"b/{s}.txt", "b/x.txt", map[string]string{"s": "y"}, false},
+		{"b/{s}.txt", "b/x.txt", map[string]string{"t": "x"}, false},
+		{"b/{s}.txt", "b/x.txt", map[string]string{"s": "x", "t": "x"}, false},
+		{"b/{s}.txt", "b/x.txt", nil, false},
+		{"b/{s}/{t}.txt", "b/x/y.txt", map[string]string{"s": "x", "t": "y"}, false}, // two names: a new map
+		{"b/{s,[0-9]+}.txt", "b/x.txt", map[string]string{"s": "x"}, false},          // no match
+		{"b/{s}.txt", "b/../x.txt", map[string]string{"s": ".."}, false},             // escapes: no match
+		{"a.txt", "a.txt", map[string]string{}, false},
+	} {
+		p, err := Parse(tc.pattern, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.pattern, err)
+		}
+		want, wantOK := p.Match(tc.path)
+		got, ok := p.MatchLike(tc.path, tc.like)
+		if ok != wantOK || !maps.Equal(got, want) {
+			t.Errorf("%s on %s like %v: %v %v, Match gives %v %v", tc.pattern, tc.path, tc.like, got, ok, want, wantOK)
+		}
+		same := ok && tc.like != nil && reflect.ValueOf(got).Pointer() == reflect.ValueOf(tc.like).Pointer()
+		if same != tc.same {
+			t.Errorf("%s on %s like %v: returned like itself %v, want %v", tc.pattern, tc.path, tc.like, same, tc.same)
+		}
 	}
 }

@@ -134,8 +134,10 @@ func listTargetRules(o *options, wf *rules.Workflow) error {
 // (exec.Printer writes the same line under a started job with -r).
 func writeReason(w io.StringWriter, j *dag.Job) {
 	// Not Fprintf: a dry run of a million jobs writes a million of these.
+	head, path := j.Reason.Parts()
 	w.WriteString("    reason: ")
-	w.WriteString(j.Reason.String())
+	w.WriteString(head)
+	w.WriteString(path)
 	w.WriteString("\n")
 }
 
