@@ -987,17 +987,33 @@ func (s *Store) deferWrite(op func(tx *bolt.Tx) error, fail func(error)) error {
 	}
 	req := &writeReq{op: op, fail: fail}
 	s.wmu.Lock()
-	defer s.wmu.Unlock()
 	if s.closed {
+		s.wmu.Unlock()
 		return fmt.Errorf("write metadata store %s: %w", s.path, berrors.ErrDatabaseNotOpen)
 	}
 	s.queue = append(s.queue, req)
 	s.deferred.Add(1)
-	if !s.leading {
+	if len(s.queue) >= maxDeferred {
+		// Writes come faster than the timer commits them (--touch of a
+		// million jobs): commit now, so the queue and its transaction
+		// stay small. The writer waits for a commit under way first.
+		for s.leading {
+			s.cond().Wait()
+		}
+		if len(s.queue) > 0 {
+			s.lead() // releases wmu
+			return nil
+		}
+	} else if !s.leading {
 		s.arm()
 	}
+	s.wmu.Unlock()
 	return nil
 }
+
+// maxDeferred is how many deferred writes may wait for a commit before
+// the writer commits them itself.
+const maxDeferred = 4096
 
 // arm sets the flush timer unless it is set; wmu is held.
 func (s *Store) arm() {

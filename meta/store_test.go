@@ -10,6 +10,7 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -798,5 +799,42 @@ func TestDeferredWrites(t *testing.T) {
 	}
 	if inc, _ := s.Incomplete("c"); inc {
 		t.Error("Fail lost")
+	}
+}
+
+// Deferred writes that come faster than the timer commits them are
+// committed by their writers once maxDeferred wait, from any number of
+// goroutines, and none is lost.
+func TestDeferredWritesBounded(t *testing.T) {
+	dir := metaDir(t)
+	s := openStore(t, dir, OpenOptions{})
+	const writers, each = 4, maxDeferred
+	var wg sync.WaitGroup
+	var most atomic.Int32
+	for w := range writers {
+		wg.Go(func() {
+			for i := range each {
+				if err := s.Finish([]string{fmt.Sprintf("out/%d-%d", w, i)}, Record{Rule: "r"}); err != nil {
+					t.Error(err)
+					return
+				}
+				if n := s.deferred.Load(); n > most.Load() {
+					most.Store(n)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	// Counted are the batch being committed and the queue behind it,
+	// each at most maxDeferred and a write per writer.
+	if m, bound := most.Load(), int32(2*(maxDeferred+writers)); m > bound {
+		t.Errorf("%d deferred writes waited at once; the bound is %d", m, bound)
+	}
+	must(t, s.Close())
+	s = openStore(t, dir, OpenOptions{ReadOnly: true})
+	paths, err := s.All()
+	must(t, err)
+	if len(paths) != writers*each {
+		t.Errorf("%d records after %d Finish calls", len(paths), writers*each)
 	}
 }

@@ -277,6 +277,7 @@ func touchOutputs(o *options, g *dag.Graph, store *meta.Store) error {
 			cancel() // no more jobs: their records would go the same way
 		}
 	}}
+	gcJobsRun() // like a run, --touch makes garbage job by job
 	sum, err := exec.Run(ctx, plan, tch, exec.Options{Cores: 1, Dir: o.directory, Hooks: hooks})
 	if serr := store.Sync(); serr != nil && storeErr == nil {
 		storeErr = fmt.Errorf("--touch: %w", serr)
