@@ -268,6 +268,11 @@ func mergeAggs(aggs [][]ruleAgg) []ruleAgg {
 			m[x.rule] = t
 		}
 	}
+	return sortedAggs(m)
+}
+
+// sortedAggs lists m's aggregates by rule.
+func sortedAggs(m map[string]ruleAgg) []ruleAgg {
 	out := make([]ruleAgg, 0, len(m))
 	for _, a := range m {
 		out = append(out, a)
@@ -672,12 +677,7 @@ func aggregate(jobs []JobRun) []ruleAgg {
 		a.wall += j.End.Round(0).Sub(j.Start.Round(0))
 		m[j.Rule] = a
 	}
-	out := make([]ruleAgg, 0, len(m))
-	for _, a := range m {
-		out = append(out, a)
-	}
-	slices.SortFunc(out, func(a, b ruleAgg) int { return strings.Compare(a.rule, b.rule) })
-	return out
+	return sortedAggs(m)
 }
 
 func (e *encoder) strs(list []string) {
