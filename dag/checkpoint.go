@@ -167,15 +167,7 @@ func (b *builder) prefetchNew(jobs []*Job) {
 	if len(paths) < prefetchMin {
 		return
 	}
-	times := make([]int64, len(paths))
-	inParallel(len(paths), 256, func(lo, hi int) {
-		for i := lo; i < hi; i++ {
-			times[i] = statTime(st, paths[i])
-		}
-	})
-	for i, p := range paths {
-		b.times[p] = times[i]
-	}
+	b.statInto(st, paths)
 }
 
 // checkpointRounds re-evaluates, at build time, the jobs that wait for a

@@ -47,6 +47,12 @@ func (b *builder) prefetchOutputs(jobs []*Job) {
 	if len(paths) < prefetchMin {
 		return
 	}
+	b.statInto(st, paths)
+}
+
+// statInto stats paths in parallel into the cache, each distinct
+// directory first (see prefetchOutputs).
+func (b *builder) statInto(st osStat, paths []string) {
 	times := make([]int64, len(paths))
 	dirs := map[string]bool{} // directory -> exists
 	for _, p := range paths {

@@ -33,6 +33,14 @@ func (e *encoder) str(s string) {
 	e.b = append(e.b, s...)
 }
 
+// strs writes a list of strings: the count, then each.
+func (e *encoder) strs(list []string) {
+	e.uint(len(list))
+	for _, s := range list {
+		e.str(s)
+	}
+}
+
 func (e *encoder) uint(u int) { e.b = binary.AppendUvarint(e.b, uint64(u)) }
 
 func (e *encoder) int(i int64) { e.b = binary.AppendVarint(e.b, i) }
@@ -155,6 +163,19 @@ func (d *decoder) str() string {
 
 // raw reads a string as a slice of the value: valid as long as the value
 // is, and not to be modified.
+// strs reads what encoder.strs wrote; nil for an empty list.
+func (d *decoder) strs() []string {
+	n := d.count()
+	if n == 0 {
+		return nil
+	}
+	out := make([]string, n)
+	for i := range out {
+		out[i] = d.str()
+	}
+	return out
+}
+
 func (d *decoder) raw() []byte {
 	start, end := d.span()
 	return d.b[start:end:end]
@@ -210,10 +231,7 @@ func encodeRecord(r *Record) []byte {
 	e.wildcards(r.Wildcards, nil)
 	e.str(r.CodeHash)
 	e.str(r.ParamsHash)
-	e.uint(len(r.Inputs))
-	for _, in := range r.Inputs {
-		e.str(in)
-	}
+	e.strs(r.Inputs)
 	paths := make([]string, 0, len(r.InputHashes))
 	for p := range r.InputHashes {
 		paths = append(paths, p)
@@ -242,12 +260,7 @@ func decodeRecord(b []byte) (Record, error) {
 	r.Wildcards = d.wildcards()
 	r.CodeHash = d.str()
 	r.ParamsHash = d.str()
-	if n := d.count(); n > 0 {
-		r.Inputs = make([]string, n)
-		for i := range r.Inputs {
-			r.Inputs[i] = d.str()
-		}
-	}
+	r.Inputs = d.strs()
 	if n := d.count(); n > 0 {
 		r.InputHashes = make(map[string]FileHash, n)
 		for range n {

@@ -680,25 +680,6 @@ func aggregate(jobs []JobRun) []ruleAgg {
 	return sortedAggs(m)
 }
 
-func (e *encoder) strs(list []string) {
-	e.uint(len(list))
-	for _, s := range list {
-		e.str(s)
-	}
-}
-
-func (d *decoder) strs() []string {
-	n := d.count()
-	if n == 0 {
-		return nil
-	}
-	out := make([]string, n)
-	for i := range out {
-		out[i] = d.str()
-	}
-	return out
-}
-
 func encodeRunHeader(r *Run, nJobs int, agg []ruleAgg) []byte {
 	e := encoder{b: make([]byte, 0, 256)}
 	e.b = append(e.b, valueTag)

@@ -219,11 +219,7 @@ func outputPaths(j *dag.Job) []string {
 	if j.Spec == nil {
 		return nil
 	}
-	out := make([]string, len(j.Spec.Outputs))
-	for i, o := range j.Spec.Outputs {
-		out[i] = o.Path
-	}
-	return out
+	return paths(j.Spec.Outputs)
 }
 
 // missingOutputs returns the outputs that do not exist.
